@@ -1,0 +1,141 @@
+"""SQLite fact store: one row per figure (table cell, indicator value, narrative figure)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from .ingest.narrative import extract as narrative_figures
+from .model import Document, Fact, Table
+from .textnorm import fold, strip_brackets, strip_numbering
+
+SCHEMA = """
+CREATE TABLE facts (
+  id INTEGER PRIMARY KEY,
+  doc_id TEXT NOT NULL, document TEXT NOT NULL, department TEXT NOT NULL, year TEXT NOT NULL,
+  kind TEXT NOT NULL,              -- cell | indicator | narrative
+  table_id TEXT NOT NULL, table_no TEXT NOT NULL, table_title TEXT NOT NULL, section TEXT NOT NULL,
+  row_label TEXT NOT NULL, row_code TEXT NOT NULL, col TEXT NOT NULL, col_order INTEGER NOT NULL,
+  value TEXT,                      -- exact decimal string as printed; NULL = blank cell
+  unit TEXT NOT NULL, op TEXT NOT NULL, side TEXT NOT NULL, quote TEXT NOT NULL, line INTEGER NOT NULL,
+  row_key TEXT NOT NULL, row_plain TEXT NOT NULL, col_key TEXT NOT NULL, table_key TEXT NOT NULL
+);
+CREATE INDEX facts_row_key ON facts(row_key);
+CREATE INDEX facts_row_plain ON facts(row_plain);
+CREATE INDEX facts_code ON facts(row_code);
+CREATE INDEX facts_doc_table ON facts(doc_id, table_id);
+CREATE TABLE documents (
+  doc_id TEXT PRIMARY KEY, path TEXT, department TEXT, year TEXT, date TEXT, title TEXT, sha256 TEXT
+);
+"""
+
+COLUMNS = (
+    "doc_id document department year kind table_id table_no table_title section row_label row_code col "
+    "col_order value unit op side quote line row_key row_plain col_key table_key"
+).split()
+
+
+def row_keys(label: str) -> tuple[str, str]:
+    key = fold(strip_numbering(label))
+    return key, strip_brackets(key).replace('"', "")
+
+
+def table_facts(doc: Document, table: Table) -> Iterator[Fact]:
+    perf = not table.number.startswith("表")
+    title = table.label if perf else table.title
+    for row in table.rows:
+        quote = _row_quote(table, row)
+        for order, cell in enumerate(row.cells):
+            kind = "indicator" if row.attrs.get("kind") == "indicator" else "cell"
+            unit = row.attrs.get(f"{cell.column}.unit", "" if kind == "indicator" else table.unit or "万元")
+            if "权重" in cell.column:
+                unit = ""
+            yield Fact(
+                doc_id=doc.id, document=Path(doc.path).name, department=doc.department, year=doc.year,
+                kind=kind, table_id=table.id, table_no=table.number if not perf else table.title,
+                table_title=title, section="", row_label=row.label, row_code=row.code,
+                column=cell.column, value=cell.value, unit=unit, op=row.attrs.get(f"{cell.column}.op", ""),
+                side=row.side, quote=quote, line=row.line, order=order,
+            )
+
+
+def _row_quote(table: Table, row) -> str:
+    if row.attrs.get("kind") == "indicator":
+        keys = [k for k in row.attrs if not k.endswith((".op", ".unit")) and k != "kind"]
+        return " | ".join(f"{k}: {row.attrs[k]}" for k in keys)
+    head = f"{row.code} {row.label}".strip() if row.code else row.label
+    vals = " | ".join(f"{c.column}: {c.value if c.value is not None else '（空）'}" for c in row.cells)
+    return f"{head} | {vals}"
+
+
+def document_facts(doc: Document) -> Iterator[Fact]:
+    for table in doc.tables:
+        yield from table_facts(doc, table)
+    for fig in narrative_figures(doc):
+        yield Fact(
+            doc_id=doc.id, document=Path(doc.path).name, department=doc.department, year=doc.year,
+            kind="narrative", table_id="", table_no="", table_title="", section=fig.section,
+            row_label=fig.subject, row_code="", column=fig.measure, value=fig.value, unit=fig.unit,
+            quote=fig.sentence, line=fig.line,
+        )
+
+
+def write_store(path: Path, docs: Iterable[Document]) -> int:
+    """Write a new store at ``path`` (which must not exist yet). Returns the number of facts."""
+    con = sqlite3.connect(path)
+    n = 0
+    try:
+        con.executescript(SCHEMA)
+        for doc in docs:
+            con.execute(
+                "INSERT INTO documents VALUES (?,?,?,?,?,?,?)",
+                (doc.id, doc.path, doc.department, doc.year, doc.date, doc.title, doc.sha256),
+            )
+            rows = []
+            for f in document_facts(doc):
+                key, plain = row_keys(f.row_label)
+                table_key = fold(f.table_no + f.table_title)
+                rows.append((
+                    f.doc_id, f.document, f.department, f.year, f.kind, f.table_id, f.table_no, f.table_title,
+                    f.section, f.row_label, f.row_code, f.column, f.order, f.value, f.unit, f.op, f.side, f.quote,
+                    f.line, key, plain, fold(f.column), table_key,
+                ))
+            con.executemany(f"INSERT INTO facts ({','.join(COLUMNS)}) VALUES ({','.join('?' * len(COLUMNS))})", rows)
+            n += len(rows)
+        con.commit()
+    finally:
+        con.close()
+    return n
+
+
+class FactStore:
+    """Read side of the store; one connection per thread (sqlite3 objects are not shared)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        self._con.row_factory = sqlite3.Row
+
+    def query(self, where: str = "1", params: tuple = ()) -> list[Fact]:
+        cur = self._con.execute(f"SELECT * FROM facts WHERE {where} ORDER BY id", params)
+        return [self._fact(r) for r in cur.fetchall()]
+
+    def scalar(self, sql: str, params: tuple = ()):
+        return self._con.execute(sql, params).fetchall()
+
+    @staticmethod
+    def _fact(r: sqlite3.Row) -> Fact:
+        return Fact(
+            doc_id=r["doc_id"], document=r["document"], department=r["department"], year=r["year"],
+            kind=r["kind"], table_id=r["table_id"], table_no=r["table_no"], table_title=r["table_title"],
+            section=r["section"], row_label=r["row_label"], row_code=r["row_code"], column=r["col"],
+            value=r["value"], unit=r["unit"], op=r["op"], side=r["side"], quote=r["quote"], line=r["line"],
+            id=r["id"], order=r["col_order"],
+        )
+
+    def documents(self) -> list[dict]:
+        return [dict(r) for r in self._con.execute("SELECT * FROM documents ORDER BY doc_id")]
+
+    def close(self) -> None:
+        self._con.close()

@@ -1,0 +1,164 @@
+"""Deterministic figure lookup by table, row (label or code), column and document.
+
+Tolerant of full-/half-width punctuation, brackets and small wording differences
+(维修（护）费 ~ 维修费); when several cells match it returns every candidate with its
+locator rather than picking one silently.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from .errors import LookupNotFound
+from .facts import FactStore, row_keys
+from .model import Fact
+from .textnorm import fold, strip_brackets
+
+_CODE_RE = re.compile(r"^\d{3}(?:\s*\d{2}){0,2}$")
+_TABLE_NO_RE = re.compile(r"^(?:表|t|table)?\s*(\d{1,2})$", re.I)
+
+
+@dataclass
+class LookupResult:
+    candidates: list[Fact]
+    matched_by: str = ""  # exact | code | partial | fuzzy
+    query: dict = field(default_factory=dict)
+
+    @property
+    def ambiguous(self) -> bool:
+        return len({(f.doc_id, f.table_id, f.row_label, f.column) for f in self.candidates}) > 1
+
+    def to_dict(self) -> dict:
+        return {
+            "query": self.query, "matched_by": self.matched_by, "ambiguous": self.ambiguous,
+            "candidates": [
+                {"document": f.document, "table": f.table_no, "table_title": f.table_title, "section": f.section,
+                 "row": f.row_label, "code": f.row_code, "column": f.column, "value": f.value, "unit": f.unit,
+                 "op": f.op, "blank": f.value is None, "locator": f.locator, "quote": f.quote, "line": f.line,
+                 "kind": f.kind}
+                for f in self.candidates
+            ],
+        }
+
+
+def _scope(store: FactStore, table: str | None, document: str | None, narrative: bool) -> tuple[str, list]:
+    where, params = ["1"], []
+    if document:
+        d = f"%{document}%"
+        where.append("(doc_id LIKE ? OR department LIKE ? OR year = ? OR document LIKE ?)")
+        params += [d, d, document, d]
+    if table:
+        ids = resolve_tables(store, table, document)
+        where.append(f"(doc_id || '/' || table_id) IN ({','.join('?' * len(ids))})")
+        params += ids
+    elif not narrative:
+        where.append("kind != 'narrative'")
+    return " AND ".join(where), params
+
+
+def resolve_tables(store: FactStore, table: str, document: str | None = None) -> list[str]:
+    """'表6', '6', 'T6', or (part of) a title → ['doc/T6', …]. Raises with suggestions."""
+    rows = store.scalar("SELECT DISTINCT doc_id, table_id, table_no, table_title FROM facts WHERE table_id != ''")
+    t = fold(table)
+    m = _TABLE_NO_RE.match(t)
+    if m:
+        hits = [r for r in rows if fold(r[2]) == f"表{int(m.group(1))}"]
+    else:
+        hits = [r for r in rows if t in fold(r[3]) or t == fold(r[2])]
+        if not hits:
+            hits = [r for r in rows if strip_brackets(t) in strip_brackets(fold(r[2] + r[3]))]
+    if not hits:
+        labels = sorted({f"{r[2]} {r[3]}" if r[2].startswith("表") else r[3] for r in rows})
+        near = difflib.get_close_matches(table, labels, n=5, cutoff=0.3)
+        raise LookupNotFound("table", table, near or labels[:5])
+    return [f"{r[0]}/{r[1]}" for r in hits]
+
+
+def lookup(
+    store: FactStore,
+    table: str | None = None,
+    row: str | None = None,
+    column: str | None = None,
+    document: str | None = None,
+    *,
+    narrative: bool = False,
+    all_columns: bool = False,
+) -> LookupResult:
+    query = {"table": table, "row": row, "column": column, "document": document}
+    where, params = _scope(store, table, document, narrative)
+    matched_by = "table"
+    if row:
+        facts, matched_by = _match_row(store, row, where, params)
+    else:
+        facts = store.query(where, tuple(params))
+    if column:
+        facts = _match_column(facts, column)
+    elif not all_columns and row:
+        facts = _primary_columns(facts)
+    return LookupResult(candidates=facts, matched_by=matched_by, query=query)
+
+
+def _match_row(store: FactStore, row: str, where: str, params: list) -> tuple[list[Fact], str]:
+    r = row.strip()
+    if _CODE_RE.match(r):
+        facts = store.query(f"{where} AND row_code = ?", (*params, re.sub(r"\s+", "", r)))
+        if facts:
+            return facts, "code"
+    key, plain = row_keys(r)
+    facts = store.query(f"{where} AND (row_key = ? OR row_plain = ? OR row_plain = ?)", (*params, key, plain, key))
+    if facts:
+        return facts, "exact"
+    facts = store.query(f"{where} AND (row_plain LIKE ? OR row_key LIKE ?)", (*params, f"%{plain}%", f"%{key}%"))
+    if facts and len(plain) >= 2:
+        # prefer the shortest labels: '差旅费' should not pull in every '…差旅费…' sentence first
+        shortest = min(len(f.row_label) for f in facts)
+        return [f for f in facts if len(f.row_label) <= shortest + 4], "partial"
+    labels = [x[0] for x in store.scalar(f"SELECT DISTINCT row_label FROM facts WHERE {where}", tuple(params))]
+    by_key = {row_keys(lbl)[1]: lbl for lbl in labels}
+    near = difflib.get_close_matches(plain, list(by_key), n=5, cutoff=0.6)
+    if near and difflib.SequenceMatcher(None, plain, near[0]).ratio() >= 0.75:
+        best = by_key[near[0]]
+        return store.query(f"{where} AND row_label = ?", (*params, best)), "fuzzy"
+    raise LookupNotFound("row", row, [by_key[n] for n in near] or _suggest(r, labels))
+
+
+def _suggest(given: str, labels: list[str]) -> list[str]:
+    g = set(fold(given))
+    scored = sorted(labels, key=lambda lbl: -len(g & set(fold(lbl))))
+    return scored[:5]
+
+
+def _col_matches(col: str, wanted: str) -> int:
+    c, w = fold(col), fold(wanted)
+    leaf = c.rsplit("/", 1)[-1]
+    if c == w:
+        return 4
+    if leaf == w or c.endswith("/" + w):
+        return 3
+    if strip_brackets(leaf) == strip_brackets(w):
+        return 2
+    if w in c:
+        return 1
+    return 0
+
+
+def _match_column(facts: list[Fact], column: str) -> list[Fact]:
+    scored = [(f, _col_matches(f.column, column)) for f in facts]
+    best = max((s for _, s in scored), default=0)
+    if best == 0:
+        cols = sorted({f.column for f in facts})
+        near = difflib.get_close_matches(column, cols, n=5, cutoff=0.3)
+        raise LookupNotFound("column", column, near or cols[:8])
+    return [f for f, s in scored if s == best]
+
+
+def _primary_columns(facts: list[Fact]) -> list[Fact]:
+    """One figure per matched row: its first column (合计/总计/预算数/指标值/数额)."""
+    best: dict[tuple, Fact] = {}
+    for f in facts:
+        k = (f.doc_id, f.table_id, f.row_label, f.side, f.line, f.kind == "narrative" and f.column)
+        if k not in best or f.order < best[k].order:
+            best[k] = f
+    return list(best.values())
