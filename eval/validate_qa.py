@@ -45,6 +45,9 @@ class Doc:
         "表10": {"合计": 1, "一般公共预算": 2},
         "表11": {"总计": 1, "合计": 2, "项目支出": 5},
     }
+    # field index of the row label (表1/表4 have a left and a right half)
+    LABEL_AT = {"表1": (0, 2), "表2": (3,), "表3": (3,), "表4": (0, 2), "表5": (3,), "表6": (2,),
+                "表10": (0,), "表11": (0,)}
     PERF_OFFSETS = {"指标值": 1, "指标值设置依据": 2, "上年完成值": 3, "指标分值权重": 4}
     WHOLE_OFFSETS = {"指标值": 1, "指标设定依据": 2, "分值权重": 3}
 
@@ -112,7 +115,7 @@ class Doc:
         return "\n".join(body[s:e])
 
     def cell(self, table, row, column):
-        """Return the printed cell text, or raise KeyError."""
+        """Return (printed cell text, whole row line), or raise KeyError."""
         block = self.tables[table]
         nrow, ncol = norm(row), norm(column)
         for ln in block:
@@ -123,29 +126,30 @@ class Doc:
                 if table == "表7":
                     if nrow not in nf[3:5]:
                         continue
-                    return f[cols[ncol]].strip()
+                    return f[cols[ncol]].strip(), ln
                 # label: strip a leading numbering / code prefix
-                labels = [(k, re.sub(r"^(\d+|[一二三四]、|\d\.|\d、|其中：)", "", x)) for k, x in enumerate(nf)]
+                labels = [(k, re.sub(r"^(\d+[.、]|\d+|[一二三四]、|其中[：:])", "", nf[k]))
+                          for k in self.LABEL_AT[table] if k < len(nf)]
                 hit = [k for k, lab in labels if lab == nrow]
                 if not hit:
                     continue
                 k = hit[0]
                 if table in ("表1", "表4") and ncol in ("预算数", "合计"):
-                    return f[k + 1].strip()
-                return f[cols[ncol]].strip()
+                    return f[k + 1].strip(), ln
+                return f[cols[ncol]].strip(), ln
             # performance tables
             if nrow not in nf:
                 continue
             k = nf.index(nrow)
             if ncol in nf[k + 1:]:  # key/value header row, value follows heading
                 j = nf.index(ncol, k + 1)
-                return f[j + 1].strip()
+                return f[j + 1].strip(), ln
             if ncol == nrow:  # single-valued field: first non-empty field after the label
-                return next(x.strip() for x in f[k + 1:] if x.strip())
+                return next(x.strip() for x in f[k + 1:] if x.strip()), ln
             offs = self.WHOLE_OFFSETS if table == "部门整体绩效目标表" else self.PERF_OFFSETS
             if ncol in offs:
-                return f[k + offs[ncol]].strip()
-            return next(x.strip() for x in f[k + 1:] if x.strip())  # e.g. 本级安排 / 资金总额
+                return f[k + offs[ncol]].strip(), ln
+            return next(x.strip() for x in f[k + 1:] if x.strip()), ln  # e.g. 本级安排 / 资金总额
         raise KeyError(f"{table} / {row} / {column}")
 
 
@@ -197,6 +201,7 @@ def main():
             iid = it["id"]
             texts = []
             cells = []
+            rows = []
             for loc in it.get("gold_locators", []):
                 if "table" in loc:
                     if loc["table"] not in doc.tables:
@@ -204,7 +209,9 @@ def main():
                         continue
                     if "row" in loc:
                         try:
-                            cells.append(doc.cell(loc["table"], loc["row"], loc["column"]))
+                            value, row_line = doc.cell(loc["table"], loc["row"], loc["column"])
+                            cells.append(value)
+                            rows.append(row_line)
                         except (KeyError, IndexError, StopIteration):
                             errors.append(f"{iid}: locator not found {loc}")
                     else:
@@ -215,7 +222,8 @@ def main():
                         errors.append(f"{iid}: section not found {loc}")
                     else:
                         texts.append(t)
-            located = norm("\n".join(texts + [c for c in cells]))
+            located = norm("\n".join(texts + cells))
+            located_rows = norm("\n".join(texts + rows))
             cell_set = {norm(c) for c in cells}
             if it["route"] in ("lookup", "retrieval"):
                 for v in it["gold_values"]:
@@ -227,9 +235,9 @@ def main():
                         errors.append(f"{iid}: located cell {c!r} is not among gold values")
             for p in it.get("gold_answer_contains", []):
                 if p.isdigit():
-                    ok = p in located or p in full
+                    ok = p in located_rows or p in full
                 else:
-                    ok = norm(p) in located or (not texts and not cells and norm(p) in full)
+                    ok = norm(p) in located_rows
                 if not ok:
                     errors.append(f"{iid}: key phrase {p!r} not found at its locators")
 

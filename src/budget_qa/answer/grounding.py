@@ -1,0 +1,49 @@
+"""Grounding check: every number in an answer must appear in a cited source (or be derived from one)."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from ..model import Answer
+from .money import yuan
+
+NUM_RE = re.compile(r"(?<![0-9A-Za-z.])\d[\d,]*(?:\.\d+)?")
+
+
+def numbers(text: str) -> set[str]:
+    out = set()
+    for m in NUM_RE.findall(text):
+        out.add(_canon(m))
+    return out
+
+
+def _canon(s: str) -> str:
+    try:
+        d = Decimal(s.replace(",", ""))
+    except InvalidOperation:
+        return s
+    return format(d.normalize(), "f") if d == d.to_integral() else format(d.normalize(), "f")
+
+
+def allowed_numbers(ans: Answer, extra: set[str] = frozenset()) -> set[str]:
+    ok: set[str] = set(extra)
+    for c in ans.citations:
+        ok |= numbers(c.quote) | numbers(c.locator) | {str(c.id)}
+    for f in ans.figures:
+        ok |= numbers(f.value)
+        try:
+            ok.add(_canon(yuan(f.value)))
+        except (InvalidOperation, ValueError):
+            pass
+    # yuan conversions of any cited amount are derived, not invented
+    for n in list(ok):
+        try:
+            ok.add(_canon(yuan(n)))
+        except (InvalidOperation, ValueError):
+            pass
+    return ok
+
+
+def ungrounded(text: str, ans: Answer, extra: set[str] = frozenset()) -> set[str]:
+    return numbers(text) - allowed_numbers(ans, extra)

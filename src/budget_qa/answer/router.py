@@ -1,0 +1,99 @@
+"""Deterministic router: figure → lookup, calculation → compute, text → retrieval, else abstain."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .terms import Item
+
+COMPUTE_CUES = {
+    "share": r"占.{0,12}(比例|比重|百分比|多少|几成)|比例|比重|百分之几|\bshare\b|percent(age)?\s+of|proportion|what\s+percent|what\s+fraction|as\s+a\s+percentage",
+    "sum": r"合计|总共|一共|加起来|加在一起|之和|总和|共计|\bsum\b|combined|together|added\s+up|in\s+total\s+for|total\s+of\b.*\band\b",
+    "difference": r"相差|差额|差距|多多少|少多少|高出|多出|\bdifference\b|how\s+much\s+(more|less|higher|lower)|more\s+than|less\s+than|exceed",
+    "rank": r"最大|最多|最高|最少|最小|最低|排名|排序|前三|哪一?项.{0,6}(多|大|高)|\blargest\b|\bbiggest\b|\bhighest\b|\bmost\b|\bsmallest\b|\blowest\b|\bleast\b|\brank|\btop\s+\d",
+    "previous": r"上年|去年|上一年|2023\s*年?.{0,8}预算|last\s+year|previous\s+year|prior\s+year|the\s+year\s+before",
+}
+CHANGE_CUE = r"增长|增加|减少|下降|变化|变动|增减|涨|降|\bincrease|\bdecrease|\bgrow|\bgrowth|\bchange|\brise|\brose|\bfall|\bfell|\bdrop|\bcut\b|compared"
+SHARE_STATED_CUE = r"占|share|percent|proportion"
+REASON_CUE = r"为什么|原因|为何|why|reason|because|explain"
+DESCRIBE_CUE = (r"是什么|什么是|含义|意思|定义|指什么|职能|职责|负责|做什么|干什么|科室|机构|设置|用途|用于|依据|如何|怎么|"
+                r"哪些|介绍|说明|\bwhat\s+(is|are|does|do)\b.*\b(mean|function|responsib|division|department|role|purpose|for)\b|"
+                r"\bdefin|\bdescribe|\bexplain|\bfunctions?\b|\bresponsib|\bdivisions?\b|\bpurpose|\bused\s+for|\bbasis\b|\bhow\b")
+FIGURE_CUE = (r"多少|几|金额|数额|预算数|是多少|how\s+much|how\s+many|what\s+is\s+the\s+(total|amount|budget|figure|number)|"
+              r"amount|budget(ed)?|figure|spend|cost|allocat|value|count|number\s+of|target")
+ACTUAL_CUE = r"决算|实际(支出|花|用)|执行数|actual(ly)?\s+(spen|spent|spending|expenditure)|really\s+spen|final\s+accounts"
+PERSONAL_CUE = r"局长|个人|某人|每人|人均|姓名|电话号码|家庭住址|\bdirector'?s?\b|\bper\s+(person|capita|employee)|\bsalary\s+of\b|\baverage\s+salary|\bhome\s+address"
+OTHER_ORG_ZH = re.compile(r"([\u4e00-\u9fff]{2,12}(?:局|委员会|厅|部|署|院|政府|中心|公司|大学))")
+OTHER_ORG_EN = re.compile(r"\b(ministry|bureau|department|commission|government|university|company|hospital|police)\s+of\s+([a-z][a-z ]{2,30})|"
+                          r"\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)\s+(bureau|ministry|commission|government|hospital|university|police)\b", re.I)
+YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+
+
+@dataclass
+class Plan:
+    route: str  # lookup | compute | retrieval | abstain
+    intent: str = ""  # figure | share | sum | difference | rank | previous | change | describe | reason
+    items: list[Item] = field(default_factory=list)
+    reason: str = ""  # for abstentions
+    table_hint: str = ""
+    measure: str = ""  # narrative measure wanted: change | share | ''
+
+
+def has(pattern: str, text: str) -> bool:
+    return re.search(pattern, text, re.I) is not None
+
+
+def plan(question: str, items: list[Item], *, years: set[str], known_text: str, departments: list[str]) -> Plan:
+    q = question
+    # 1. out of scope: another year, another department, personal or actual-spending facts
+    asked_years = set(YEAR_RE.findall(q))
+    other_years = asked_years - years
+    if other_years:
+        prev = {str(int(y) - 1) for y in years}
+        if not (other_years <= prev and has(COMPUTE_CUES["previous"] + r"|预算|budget", q) and not has(ACTUAL_CUE, q) and items):
+            return Plan("abstain", reason="year", items=items)
+        return Plan("compute", "previous", items)
+    if has(ACTUAL_CUE, q):
+        return Plan("abstain", reason="actual", items=items)
+    if has(PERSONAL_CUE, q):
+        return Plan("abstain", reason="personal", items=items)
+    for m in OTHER_ORG_ZH.finditer(q):
+        org = m.group(1)
+        if not any(org in d or d in org for d in departments) and org not in known_text and \
+                not any(org.endswith(d[-4:]) for d in departments):
+            return Plan("abstain", reason="department", items=items)
+    for m in OTHER_ORG_EN.finditer(q):
+        name = (m.group(2) or m.group(3) or "").lower()
+        if name and not re.search(r"urumqi|investment|promotion|this|the\s*$|your|their", name) and \
+                not re.search(r"investment|promotion|urumqi", q[max(0, m.start() - 30): m.end() + 30], re.I):
+            return Plan("abstain", reason="department", items=items)
+    table_hint = ""
+    m = re.search(r"表\s*(\d{1,2})|table\s*(\d{1,2})", q, re.I)
+    if m:
+        table_hint = f"表{m.group(1) or m.group(2)}"
+    elif has(r"三公|three\s+public|three\s+official", q):
+        table_hint = "表10"
+    # 2. calculations
+    if has(COMPUTE_CUES["rank"], q) and items:
+        return Plan("compute", "rank", items, table_hint=table_hint)
+    if has(COMPUTE_CUES["previous"], q) and items and not has(CHANGE_CUE, q):
+        return Plan("compute", "previous", items, table_hint=table_hint)
+    if has(COMPUTE_CUES["share"], q) and len(items) >= 2:
+        return Plan("compute", "share", items, table_hint=table_hint, measure="share")
+    if has(COMPUTE_CUES["difference"], q) and len(items) >= 2 and not has(CHANGE_CUE, q):
+        return Plan("compute", "difference", items, table_hint=table_hint)
+    if has(COMPUTE_CUES["sum"], q) and len(items) >= 2:
+        return Plan("compute", "sum", items, table_hint=table_hint)
+    # 3. reasons and descriptions go to the text
+    if has(REASON_CUE, q):
+        return Plan("retrieval", "reason", items, table_hint=table_hint)
+    if items and has(CHANGE_CUE, q):
+        return Plan("lookup", "change", items, table_hint=table_hint, measure="change")
+    if items and has(COMPUTE_CUES["share"], q):
+        return Plan("lookup", "share", items, table_hint=table_hint, measure="share")
+    if has(DESCRIBE_CUE, q) and not has(FIGURE_CUE, q):
+        return Plan("retrieval", "describe", items, table_hint=table_hint)
+    if items:
+        return Plan("lookup", "figure", items, table_hint=table_hint)
+    return Plan("retrieval", "describe", items, table_hint=table_hint)

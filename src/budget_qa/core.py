@@ -1,0 +1,379 @@
+"""BudgetQA: the one core object used by the CLI, the web app and the evaluation."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import settings as settings_mod
+from .answer import followup
+from .answer.calculator import Calc, difference, previous_year, rank, share, total
+from .answer.citations import CitationList
+from .answer.composer import Composer
+from .answer.grounding import ungrounded
+from .answer.question import clean, language, strip_instructions
+from .answer.router import COMPUTE_CUES, Plan, has, plan
+from .answer.terms import Item, TermIndex
+from .audit import Finding, audit
+from .errors import LookupNotFound, NoIndexError
+from .facts import FactStore
+from .glossary import load_glossary
+from .index import load_documents
+from .lookup import LookupResult, lookup
+from .model import Answer, Document, Fact, Figure, Table
+from .textnorm import fold
+
+CHANGE_COLUMNS = ("比上年增加", "比上年减少", "增长率", "下降率")
+# Items that name a whole table's total rather than a row (the national format's standard names).
+TOTAL_ALIASES = {
+    "三公经费": ("表10", "合计"), "财政拨款三公经费": ("表10", "合计"),
+    "部门预算总额": ("表1", "收入总计"), "收支总预算": ("表1", "收入总计"), "部门收支总预算": ("表1", "收入总计"),
+    "收入总计": ("表1", "收入总计"), "支出总计": ("表1", "支出总计"), "总预算": ("表1", "收入总计"),
+    "财政拨款收支总预算": ("表4", "收入总计"), "上年结转结余": ("表11", "总计"), "项目支出绩效": ("表7", "总计"),
+}
+_STOP = re.compile(r"是多少|多少|是什么|什么|请问|请|一下|的|吗|呢|了|吧|哪些|哪个|怎么|如何|为什么|有|是|和|与|及|？|\?|。|，|,|、|\s")
+
+
+@dataclass
+class Turn:
+    """What a conversation remembers of an earlier exchange (for follow-ups)."""
+
+    question: str
+    resolved: str
+    items: list[str] = field(default_factory=list)
+    language: str = "zh"
+
+
+class BudgetQA:
+    def __init__(self, index_dir: Path, settings: dict[str, Any], store: FactStore, documents: list[Document]) -> None:
+        self.index_dir = index_dir
+        self.settings = settings
+        self.store = store
+        self.documents = documents
+        self.glossary = load_glossary()
+        self.terms = TermIndex(store, self.glossary)
+        self.composer = Composer(self.glossary)
+        self.years = {d.year for d in documents}
+        self.departments = [d.department for d in documents]
+        self.known_text = "".join(p.text for d in documents for s in d.sections for p in s.paragraphs)
+        self.manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
+        self._retriever = None
+        self._retriever_error = ""
+        self._llm = None
+
+    # ---------- opening ----------
+    @classmethod
+    def open(cls, index_dir: str | Path = ".budget_qa", settings: dict[str, Any] | None = None) -> BudgetQA:
+        index_dir = Path(index_dir)
+        if not (index_dir / "facts.sqlite").exists() or not (index_dir / "manifest.json").exists():
+            raise NoIndexError(str(index_dir))
+        s = settings_mod.defaults() | (settings or {})
+        return cls(index_dir, s, FactStore(index_dir / "facts.sqlite"), load_documents(index_dir))
+
+    @property
+    def retriever(self):
+        if self._retriever is None and not self._retriever_error:
+            try:
+                from .retrieval.retriever import HybridRetriever
+
+                self._retriever = HybridRetriever.open(self.index_dir, self.settings)
+            except Exception as err:  # no lexical index (facts-only ingest) or a broken one
+                self._retriever_error = f"retrieval unavailable: {err}"
+        return self._retriever
+
+    # ---------- simple views ----------
+    def lookup(self, **kw) -> LookupResult:
+        return lookup(self.store, **kw)
+
+    def tables(self) -> list[dict]:
+        out = []
+        for d in self.documents:
+            for t in d.tables:
+                out.append({"document": d.id, "id": t.id, "number": t.number, "title": t.title, "label": t.label,
+                            "rows": len(t.rows), "columns": t.columns, "note": t.note, "line": t.line})
+        return out
+
+    def table(self, doc_id: str, table_id: str) -> Table | None:
+        d = next((d for d in self.documents if d.id == doc_id), None)
+        return d.table(table_id) if d else None
+
+    def check(self) -> list[Finding]:
+        return [f for d in self.documents for f in audit(d)]
+
+    # ---------- asking ----------
+    def ask(self, question: str, history: list | None = None) -> Answer:
+        t0 = time.perf_counter()
+        q = clean(question)
+        lang = language(q)
+        q_clean, injected = strip_instructions(q)
+        turns = [h for h in (history or []) if isinstance(h, Turn)]
+        resolved, want_yuan = followup.resolve(q_clean, turns, self.terms, lang)
+        items = self.terms.find(resolved, lang)
+        p = plan(resolved, items, years=self.years, known_text=self.known_text, departments=self.departments)
+        cites = CitationList()
+        ans = Answer(question=question, language=lang, answer="", answerable=True, route=p.route,
+                     resolved_question=resolved if resolved != q_clean else "")
+        if injected:
+            ans.notes.append("instructions inside the question were ignored")
+        handler = {"lookup": self._answer_lookup, "compute": self._answer_compute,
+                   "retrieval": self._answer_retrieval, "abstain": self._answer_abstain}[p.route]
+        handler(ans, p, resolved, lang, cites, want_yuan)
+        ans.citations = cites.items
+        bad = ungrounded(ans.answer, ans, extra=self.years | {str(int(y) - 1) for y in self.years} | {"100"})
+        if bad:
+            ans.notes.append(f"grounding: numbers without a cited source {sorted(bad)}")
+        if ans.answerable and self.settings.get("llm", "none") not in ("none", "", None):
+            from .answer.llm import rephrase
+
+            rephrase(self, ans, resolved)
+        ans.timings_ms["total"] = round((time.perf_counter() - t0) * 1000, 2)
+        ans.items = [i.text for i in items]  # type: ignore[attr-defined]
+        return ans
+
+    def turn(self, ans: Answer) -> Turn:
+        return Turn(ans.question, ans.resolved_question or ans.question, list(getattr(ans, "items", [])), ans.language)
+
+    # ---------- routes ----------
+    def _answer_lookup(self, ans, p: Plan, q, lang, cites, want_yuan) -> None:
+        blocks, used = [], False
+        pairs = self._row_column_pairs(p.items) if not p.measure else [(i, None) for i in p.items]
+        for item, column in pairs[:4]:
+            facts = self._candidates(item, p, column)
+            if not facts:
+                continue
+            used = True
+            groups = _group_by_value(facts)
+            text = self.composer.figures(groups, cites, lang, yuan_too=want_yuan)
+            blocks.append(text)
+            for g in groups:
+                f = g[0]
+                if f.value is not None:
+                    ans.figures.append(Figure(f.value, f.unit, cites.fact(f), f.row_label))
+            if all(f.kind == "narrative" for g in groups for f in g):
+                ans.route = "retrieval"  # a figure quoted from a narrative sentence
+        if not used:
+            ans.route = "retrieval"
+            return self._answer_retrieval(ans, p, q, lang, cites, want_yuan)
+        ans.answer = "\n".join(blocks)
+
+    def _row_column_pairs(self, items: list[Item]) -> list[tuple[Item, str | None]]:
+        cols = [i for i in items if i.kind == "column" or self.terms.is_column(i.text)]
+        rows = [i for i in items if i not in cols and i.kind == "row"]
+        if rows and cols:
+            return [(r, cols[0].text) for r in rows]
+        return [(i, None) for i in items]
+
+    def _candidates(self, item: Item, p: Plan, column: str | None = None) -> list[Fact]:
+        if p.measure in ("change", "share"):
+            wanted = CHANGE_COLUMNS if p.measure == "change" else ("占比",)
+            facts = [f for f in self._safe(row=item.text, narrative=True, all_columns=True)
+                     if f.kind == "narrative" and f.column in wanted]
+            if facts:
+                return _prefer_exact(facts, item.text)
+        facts = []
+        alias = TOTAL_ALIASES.get(fold(item.text).replace('"', ""))
+        if alias and column is None:
+            facts = self._safe(table=alias[0], row=alias[1])
+            facts += [f for f in self._safe(row=item.text, narrative=True) if f.kind == "narrative" and f.column == "数额"]
+            return sorted(facts, key=_fact_order)
+        if p.table_hint:
+            facts = self._safe(table=p.table_hint, row=item.text, column=column)
+        if not facts:
+            facts = self._safe(row=item.text, column=column)
+        if (not facts or item.kind == "column") and column is None and self.terms.is_column(item.text):
+            facts += [f for f in self._safe(row="总计", column=item.text) if f.value is not None]
+        if not facts or all(f.value is None for f in facts):
+            facts += [f for f in self._safe(row=item.text, narrative=True)
+                      if f.kind == "narrative" and f.column in ("数额", "价值")]
+        return sorted(_prefer_exact(facts, item.text), key=_fact_order)
+
+    def _safe(self, **kw) -> list[Fact]:
+        try:
+            return lookup(self.store, **kw).candidates
+        except LookupNotFound:
+            return []
+
+    def _first_value(self, item: Item, p: Plan) -> Fact | None:
+        facts = [f for f in self._candidates(item, Plan("lookup", "figure", table_hint=p.table_hint)) if f.value]
+        return facts[0] if facts else None
+
+    def _answer_compute(self, ans, p: Plan, q, lang, cites, want_yuan) -> None:
+        calc: Calc | None = None
+        smallest = has(r"最小|最少|最低|smallest|lowest|least", q)
+        if p.intent == "rank":
+            children = self._children(p, q)
+            if children:
+                calc = rank(children, smallest)
+        elif p.intent == "previous":
+            calc = self._previous(p)
+        else:
+            vals = [v for v in (self._first_value(i, p) for i in p.items[:4]) if v is not None]
+            if p.intent == "share" and len(vals) >= 2:
+                calc = share(vals[0], vals[1])
+            elif p.intent == "difference" and len(vals) >= 2:
+                calc = difference(vals[0], vals[1])
+            elif p.intent == "sum" and len(vals) >= 2:
+                calc = total(vals)
+        if calc is None:
+            ans.route = "lookup" if p.items else "retrieval"
+            fallback = Plan(ans.route, "figure", p.items, table_hint=p.table_hint)
+            return (self._answer_lookup if p.items else self._answer_retrieval)(ans, fallback, q, lang, cites, want_yuan)
+        ans.answer = self.composer.calc(calc, cites, lang, smallest)
+        ans.figures.append(Figure(calc.value, calc.unit, cites.fact(calc.inputs[0]), calc.kind))
+
+    def _children(self, p: Plan, q: str) -> list[Fact]:
+        for item in p.items:
+            for parent in self._safe(row=item.text, table=p.table_hint or None) if p.table_hint else self._safe(row=item.text):
+                if parent.row_code and parent.kind == "cell":
+                    kids = self.store.query(
+                        "doc_id = ? AND table_id = ? AND row_code LIKE ? AND length(row_code) = ? AND col_order = 0",
+                        (parent.doc_id, parent.table_id, parent.row_code + "%", len(parent.row_code) + 2))
+                    if len(kids) >= 2:
+                        return kids
+        if has(r"项目|project", q):
+            rows = self.store.query("table_no = '表7' AND col_order = 0 AND length(row_code) = 7")
+            if rows:
+                return rows
+        if p.table_hint:
+            rows = self.store.query("table_no = ? AND col_order = 0 AND row_label NOT IN ('合计','总计') "
+                                    "AND row_label NOT LIKE '%小计%' AND row_label NOT LIKE '其中%'", (p.table_hint,))
+            return [r for r in rows if r.value is not None] or rows
+        return []
+
+    def _previous(self, p: Plan) -> Calc | None:
+        for item in p.items:
+            facts = [f for f in self._safe(row=item.text, narrative=True, all_columns=True) if f.kind == "narrative"]
+            for f in facts:
+                if f.column != "数额" or f.unit != "万元":
+                    continue
+                change = next((g for g in facts if g.column in ("比上年增加", "比上年减少") and g.unit == "万元"
+                               and g.section == f.section and _same_subject(g.row_label, f.row_label)), None)
+                if change:
+                    return previous_year(f, change)
+        return None
+
+    def _answer_retrieval(self, ans, p: Plan, q, lang, cites, want_yuan) -> None:
+        r = self.retriever
+        query = " ".join([q, *[i.text for i in p.items]])
+        if r is None:
+            ans.notes.append(self._retriever_error or "retrieval unavailable")
+            return self._answer_abstain(ans, Plan("abstain", reason="none", items=p.items), q, lang, cites, want_yuan)
+        hits = r.search(query, k=int(self.settings.get("top_k", 5)))
+        best = [h for h in hits if _coverage(q, p.items, h.chunk.text) >= 0.5]
+        if not best:
+            ans.related = hits  # type: ignore[attr-defined]
+            return self._answer_abstain(ans, Plan("abstain", reason="none", items=p.items), q, lang, cites, want_yuan,
+                                        hits=hits)
+        ans.route = "retrieval"
+        quotes = []
+        for h in best[:2]:
+            sent = _best_sentences(h.chunk.metadata.get("quote") or h.chunk.text, q, p)
+            if not sent:
+                continue
+            n = cites.passage(h.chunk.metadata.get("document") or h.chunk.doc_id, h.chunk.metadata.get("locator", ""),
+                              h.chunk.metadata.get("quote") or h.chunk.text, int(h.chunk.metadata.get("line", 0)),
+                              table=str(h.chunk.metadata.get("table", "")))
+            quotes.append((sent, n, h.chunk.metadata.get("locator", "")))
+            if p.intent != "describe" or len(sent) > 120:
+                break
+        if lang == "zh":
+            ans.answer = "\n".join(f"根据{loc}：“{s}” [{n}]" for s, n, loc in quotes)
+        else:
+            lead = {"reason": "The disclosure gives this reason", "describe": "The disclosure says"}.get(p.intent, "The disclosure says")
+            ans.answer = "\n".join(f"{lead} ({_en_locator(loc)}): “{s}” [{n}]" for s, n, loc in quotes)
+
+    def _answer_abstain(self, ans, p: Plan, q, lang, cites, want_yuan, hits=None) -> None:
+        ans.route, ans.answerable = "abstain", False
+        related = []
+        if hits is None and self.retriever is not None:
+            hits = self.retriever.search(" ".join([q, *[i.text for i in p.items]]), k=3)
+        for h in (hits or [])[:3]:
+            related.append(h.chunk.metadata.get("locator", h.chunk.id))
+        years = "、".join(sorted(self.years))
+        ans.answer = self.composer.abstain(p.reason or "none", lang, years, "、".join(self.departments), related)
+
+    # ---------- rendering ----------
+    def render_text(self, ans: Answer) -> str:
+        lines = [ans.answer]
+        if ans.citations:
+            lines.append("")
+            lines.append("来源：" if ans.language == "zh" else "Sources:")
+            for c in ans.citations:
+                quote = c.quote if len(c.quote) <= 160 else c.quote[:157] + "…"
+                lines.append(f"[{c.id}] {c.document} · {c.locator}\n    “{quote}”")
+        for n in ans.notes:
+            lines.append(f"({n})")
+        return "\n".join(lines)
+
+
+def _same_subject(a: str, b: str) -> bool:
+    strip = lambda s: re.sub(r"(预算|拨款)$", "", s)  # noqa: E731
+    return strip(a) == strip(b)
+
+
+def _fact_order(f: Fact) -> tuple:
+    kind = {"cell": 0, "indicator": 1, "narrative": 2}[f.kind]
+    num = int(f.table_no[1:]) if f.table_no.startswith("表") and f.table_no[1:].isdigit() else 50
+    return (f.value is None, kind, num, f.order)
+
+
+def _prefer_exact(facts: list[Fact], label: str) -> list[Fact]:
+    from .textnorm import fold, strip_brackets, strip_numbering
+
+    key = strip_brackets(fold(strip_numbering(label))).replace('"', "")
+    exact = [f for f in facts if strip_brackets(fold(strip_numbering(f.row_label))).replace('"', "") == key]
+    return exact or facts
+
+
+def _group_by_value(facts: list[Fact]) -> list[list[Fact]]:
+    groups: dict[str | None, list[Fact]] = {}
+    for f in facts:
+        groups.setdefault(f.value, []).append(f)
+    out = sorted(groups.values(), key=lambda g: g[0].value is None)  # blanks last, but kept: blank ≠ 0.00
+    return out[:5]
+
+
+def _bigrams(text: str) -> set[str]:
+    t = re.sub(r"[^\u3400-\u9fff]", "", text)
+    return {t[i : i + 2] for i in range(len(t) - 1)}
+
+
+def _coverage(q: str, items: list[Item], text: str) -> float:
+    content = _STOP.sub(" ", q)
+    grams = _bigrams(content) | {g for i in items for g in _bigrams(i.text)}
+    if not grams:
+        words = {w for w in re.findall(r"[a-z]{4,}", q.lower())}
+        return 1.0 if words and sum(w in text.lower() for w in words) / len(words) >= 0.5 else 0.0
+    return sum(g in text for g in grams) / len(grams)
+
+
+def _best_sentences(text: str, q: str, p: Plan) -> str:
+    sents = [s for s in re.split(r"(?<=[。；！？])", text) if s.strip()]
+    if not sents:
+        return text.strip()
+    grams = _bigrams(_STOP.sub(" ", q)) | {g for i in p.items for g in _bigrams(i.text)}
+
+    def score(s: str) -> float:
+        base = sum(g in s for g in grams)
+        if p.intent == "reason" and "原因" in s:
+            base += 5
+        return base
+
+    ranked = sorted(range(len(sents)), key=lambda k: -score(sents[k]))
+    best = ranked[0]
+    if p.intent == "describe" and len("".join(sents)) <= 400:
+        return "".join(sents).strip()
+    return sents[best].strip()
+
+
+def _en_locator(loc: str) -> str:
+    from .answer.citations import parse_section_locator
+
+    part, section, sub = parse_section_locator(loc)
+    if part:
+        return f"Part {part}" + (f", section {section}" if section else "") + (f" {sub}" if sub else "")
+    return loc

@@ -1,0 +1,100 @@
+"""Bilingual glossary: zh↔en terms with synonyms (data in data/glossary.json)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from .textnorm import fold
+
+
+@dataclass(frozen=True)
+class Term:
+    zh: str
+    en: str
+    kind: str = "term"
+    zh_synonyms: tuple[str, ...] = ()
+    en_synonyms: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass
+class Glossary:
+    terms: list[Term] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.by_zh: dict[str, Term] = {}
+        self.en_phrases: dict[str, Term] = {}
+        self.zh_phrases: dict[str, Term] = {}
+        for t in self.terms:
+            self.by_zh.setdefault(fold(t.zh), t)
+            for p in (t.en, *t.en_synonyms):
+                p = _en_key(p)
+                if p and p not in self.en_phrases:
+                    self.en_phrases[p] = t
+            for p in (t.zh, *t.zh_synonyms):
+                k = fold(p)
+                if k and k not in self.zh_phrases:
+                    self.zh_phrases[k] = t
+        # longest phrases first, so 'official vehicle operation' wins over 'official vehicle'
+        self._en_sorted = sorted(self.en_phrases, key=len, reverse=True)
+        self._zh_sorted = sorted(self.zh_phrases, key=len, reverse=True)
+
+    def english(self, zh: str) -> str | None:
+        t = self.by_zh.get(fold(zh))
+        if t is None:
+            from .textnorm import strip_brackets
+
+            t = next((v for k, v in self.by_zh.items() if strip_brackets(k) == strip_brackets(fold(zh))), None)
+        return t.en if t else None
+
+    def find_en(self, text: str) -> list[tuple[str, Term]]:
+        """English phrases in the text, longest first, without overlaps: [(phrase, term)]."""
+        s = " " + _en_key(text) + " "
+        found = []
+        for p in self._en_sorted:
+            idx = s.find(" " + p + " ")
+            if idx >= 0:
+                found.append((p, t := self.en_phrases[p]))
+                s = s[:idx] + " " + "#" * len(p) + " " + s[idx + len(p) + 2 :]
+                del t
+        return found
+
+    def find_zh(self, text: str) -> list[tuple[str, Term]]:
+        s = fold(text)
+        found = []
+        for p in self._zh_sorted:
+            if len(p) >= 2 and p in s:
+                found.append((p, self.zh_phrases[p]))
+                s = s.replace(p, "#")
+        return found
+
+    def normalise_english(self, text: str) -> str:
+        """Append the Chinese terms of every English phrase found, for lookup and lexical retrieval."""
+        terms = self.find_en(text)
+        return text + (" " + " ".join(t.zh for _, t in terms) if terms else "")
+
+
+def _en_key(text: str) -> str:
+    t = text.lower().replace("’", "'").replace("“", '"').replace("”", '"')
+    t = re.sub(r"[^a-z0-9%' ]+", " ", t)
+    t = re.sub(r"\b(the|a|an)\b", " ", t)
+    return re.sub(r"\s+", " ", t).strip()
+
+
+@lru_cache(maxsize=1)
+def load_glossary() -> Glossary:
+    try:
+        raw = resources.files("budget_qa").joinpath("data/glossary.json").read_text(encoding="utf-8")
+    except (FileNotFoundError, OSError):
+        return Glossary([])
+    data = json.loads(raw)
+    terms = [
+        Term(zh=t["zh"], en=t["en"], kind=t.get("kind", "term"), zh_synonyms=tuple(t.get("zh_synonyms", [])),
+             en_synonyms=tuple(t.get("en_synonyms", [])), note=t.get("note", ""))
+        for t in data["terms"]
+    ]
+    return Glossary(terms)

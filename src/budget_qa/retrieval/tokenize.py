@@ -1,0 +1,128 @@
+"""Chinese-aware tokenizer for BM25: jieba words from a domain dictionary, character bigrams, ASCII words."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..model import Document
+from ..textnorm import strip_numbering
+
+GLOSSARY = Path(__file__).resolve().parent.parent / "data" / "glossary.json"
+MAX_WORD = 12  # longer label fragments are sentences, not words; bigrams cover them
+MAX_GLOSSARY_WORD = 16
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RUN = re.compile(f"[{_CJK}]+")
+# Chinese runs, ASCII words, numbers (decimals kept whole: '842.79')
+_TOKEN_RUN = re.compile(f"[{_CJK}]+|[a-z]+|\\d+(?:\\.\\d+)?")
+# quotes split '“三公”经费' into two runs; dropping them lets it match '三公经费'
+_QUOTES = str.maketrans("", "", "“”‘’\"'「」『』《》〈〉")
+STOPWORDS = frozenset(
+    "的 了 是 在 和 与 及 或 等 为 其 之 对 将 把 被 从 由 以 于 也 都 而 并 且 吗 呢 吧 啊 么 "
+    "什么 多少 哪些 怎么 如何 请问 请 有 个 这 那 该".split()
+)
+
+
+class ZhTokenizer:
+    """Tokenizes Chinese text the same way at index and at query time.
+
+    A private ``jieba.Tokenizer`` (never the global one, which other code may change) is created
+    on first use, loaded with the domain words; words are added in the saved order, so the
+    query side, reading the same userdict.txt, segments exactly as the index did.
+    """
+
+    def __init__(self, words: Sequence[str] = ()) -> None:
+        self.words = list(dict.fromkeys(w for w in words if w))
+        self._jieba: Any = None
+        self._lock = threading.Lock()
+
+    def _segmenter(self) -> Any:
+        if self._jieba is None:
+            with self._lock:
+                if self._jieba is None:
+                    import jieba
+
+                    # jieba logs 'Building prefix dict…' at DEBUG on its own stderr handler
+                    logging.getLogger("jieba").setLevel(logging.WARNING)
+                    tk = jieba.Tokenizer()
+                    tk.initialize()
+                    for w in self.words:
+                        tk.add_word(w)
+                    self._jieba = tk
+        return self._jieba
+
+    def warm(self) -> None:
+        self._segmenter()
+
+    def tokenize(self, text: str) -> list[str]:
+        """Lower-cased ASCII words and numbers, jieba words (no stop words), and bigrams of longer words."""
+        norm = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
+        out: list[str] = []
+        for m in _TOKEN_RUN.finditer(norm):
+            run = m.group()
+            if not _CJK_RUN.fullmatch(run):
+                out.append(run)
+                continue
+            for word in self._segmenter().lcut(run, HMM=False):  # no HMM: unknown strings split the same way everywhere
+                if word in STOPWORDS:
+                    continue
+                out.append(word)
+                if len(word) > 2:  # recall when query and passage segment a compound differently
+                    out.extend(word[i : i + 2] for i in range(len(word) - 1))
+        return out
+
+    def tokenize_many(self, texts: Iterable[str]) -> list[list[str]]:
+        return [self.tokenize(t) for t in texts]
+
+    def save(self, path: Path) -> None:
+        path.write_text("".join(f"{w}\n" for w in self.words), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> ZhTokenizer:
+        words = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+        return cls(words)
+
+
+def cjk_words(text: str, max_len: int = MAX_WORD) -> list[str]:
+    """Chinese fragments of a label, 2..max_len characters: '其中：公务用车购置费' → ['公务用车购置费']."""
+    text = strip_numbering(unicodedata.normalize("NFKC", text).translate(_QUOTES))
+    return [w for w in _CJK_RUN.findall(text) if 2 <= len(w) <= max_len]
+
+
+def glossary_terms(path: Path = GLOSSARY) -> list[str]:
+    """Chinese terms and synonyms of the glossary; none if the file is missing or unreadable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    terms = data.get("terms", []) if isinstance(data, dict) else []
+    out: list[str] = []
+    for t in terms:
+        if isinstance(t, dict):
+            for phrase in [t.get("zh", ""), *(t.get("zh_synonyms") or [])]:
+                if isinstance(phrase, str):
+                    out += cjk_words(phrase, MAX_GLOSSARY_WORD)
+    return out
+
+
+def dictionary_words(docs: Iterable[Document], glossary: Path | None = GLOSSARY) -> list[str]:
+    """The user dictionary: table row labels, column names, section titles and glossary terms (sorted)."""
+    words: set[str] = set()
+    for doc in docs:
+        for sec in doc.sections:
+            words.update(cjk_words(sec.title))
+        for table in doc.tables:
+            for col in table.columns:
+                for part in col.split("/"):
+                    words.update(cjk_words(part))
+            for row in table.rows:
+                words.update(cjk_words(row.label))
+    if glossary is not None:
+        words.update(glossary_terms(glossary))
+    return sorted(words)

