@@ -16,7 +16,7 @@ from .answer.citations import CitationList
 from .answer.composer import Composer
 from .answer.grounding import ungrounded
 from .answer.question import clean, language, strip_instructions
-from .answer.router import COMPUTE_CUES, Plan, has, plan
+from .answer.router import YEAR_RE, Plan, has, plan
 from .answer.terms import Item, TermIndex
 from .audit import Finding, audit
 from .errors import LookupNotFound, NoIndexError
@@ -35,6 +35,7 @@ TOTAL_ALIASES = {
     "收入总计": ("表1", "收入总计"), "支出总计": ("表1", "支出总计"), "总预算": ("表1", "收入总计"),
     "财政拨款收支总预算": ("表4", "收入总计"), "上年结转结余": ("表11", "总计"), "项目支出绩效": ("表7", "总计"),
 }
+DEFINE_CUE = r"什么是|是什么意思|什么意思|含义|定义|指什么|是指|\bmean(s|ing)?\b|\bdefin|what\s+is\s+meant"
 _STOP = re.compile(r"是多少|多少|是什么|什么|请问|请|一下|的|吗|呢|了|吧|哪些|哪个|怎么|如何|为什么|有|是|和|与|及|？|\?|。|，|,|、|\s")
 
 
@@ -114,6 +115,7 @@ class BudgetQA:
         resolved, want_yuan = followup.resolve(q_clean, turns, self.terms, lang)
         items = self.terms.find(resolved, lang)
         p = plan(resolved, items, years=self.years, known_text=self.known_text, departments=self.departments)
+        self._scope = self._scope_of(resolved)
         cites = CitationList()
         ans = Answer(question=question, language=lang, answer="", answerable=True, route=p.route,
                      resolved_question=resolved if resolved != q_clean else "")
@@ -124,7 +126,7 @@ class BudgetQA:
         handler(ans, p, resolved, lang, cites, want_yuan)
         ans.citations = cites.items
         bad = ungrounded(ans.answer, ans, extra=self.years | {str(int(y) - 1) for y in self.years} | {"100"})
-        if bad:
+        if bad and ans.answerable:
             ans.notes.append(f"grounding: numbers without a cited source {sorted(bad)}")
         if ans.answerable and self.settings.get("llm", "none") not in ("none", "", None):
             from .answer.llm import rephrase
@@ -133,6 +135,20 @@ class BudgetQA:
         ans.timings_ms["total"] = round((time.perf_counter() - t0) * 1000, 2)
         ans.items = [i.text for i in items]  # type: ignore[attr-defined]
         return ans
+
+    def _scope_of(self, q: str) -> dict[str, str]:
+        """A department or year named in the question narrows every lookup and search to it."""
+        scope: dict[str, str] = {}
+        if len(self.documents) > 1:
+            for d in self.documents:
+                short = re.sub(r"^.{2,4}?[市省区县]", "", d.department)
+                if d.department in q or (len(short) >= 4 and short in q):
+                    scope["department"] = d.department
+                    break
+        for y in YEAR_RE.findall(q):
+            if y in self.years and len(self.years) > 1:
+                scope["year"] = y
+        return scope
 
     def turn(self, ans: Answer) -> Turn:
         return Turn(ans.question, ans.resolved_question or ans.question, list(getattr(ans, "items", [])), ans.language)
@@ -192,10 +208,16 @@ class BudgetQA:
         return sorted(_prefer_exact(facts, item.text), key=_fact_order)
 
     def _safe(self, **kw) -> list[Fact]:
+        scope = getattr(self, "_scope", {})
+        if scope and "document" not in kw:
+            kw["document"] = scope.get("department") or scope.get("year")
         try:
-            return lookup(self.store, **kw).candidates
+            facts = lookup(self.store, **kw).candidates
         except LookupNotFound:
             return []
+        if scope.get("year"):
+            facts = [f for f in facts if f.year == scope["year"]]
+        return facts
 
     def _first_value(self, item: Item, p: Plan) -> Fact | None:
         facts = [f for f in self._candidates(item, Plan("lookup", "figure", table_hint=p.table_hint)) if f.value]
@@ -262,8 +284,16 @@ class BudgetQA:
         if r is None:
             ans.notes.append(self._retriever_error or "retrieval unavailable")
             return self._answer_abstain(ans, Plan("abstain", reason="none", items=p.items), q, lang, cites, want_yuan)
-        hits = r.search(query, k=int(self.settings.get("top_k", 5)))
-        best = [h for h in hits if _coverage(q, p.items, h.chunk.text) >= 0.5]
+        k = int(self.settings.get("top_k", 5))
+        scope = dict(getattr(self, "_scope", {}))
+        best = []
+        if has(DEFINE_CUE, q):
+            # definitions live in 第四部分 名词解释: look there first
+            hits = r.search(query, k=k, filters={**scope, "part": 4})
+            best = [h for h in hits if _coverage(q, p.items, h.chunk.text) >= 0.5]
+        if not best:
+            hits = r.search(query, k=k, filters=scope or None)
+            best = [h for h in hits if _coverage(q, p.items, h.chunk.text) >= 0.5]
         if not best:
             ans.related = hits  # type: ignore[attr-defined]
             return self._answer_abstain(ans, Plan("abstain", reason="none", items=p.items), q, lang, cites, want_yuan,
@@ -278,8 +308,10 @@ class BudgetQA:
                               h.chunk.metadata.get("quote") or h.chunk.text, int(h.chunk.metadata.get("line", 0)),
                               table=str(h.chunk.metadata.get("table", "")))
             quotes.append((sent, n, h.chunk.metadata.get("locator", "")))
-            if p.intent != "describe" or len(sent) > 120:
+            if p.intent != "describe" or len(sent) > 120 or has(DEFINE_CUE, q):
                 break
+        if len(quotes) == 2 and quotes[0][2] != quotes[1][2]:
+            quotes = quotes[:1]  # a second passage only when it continues the same section
         if lang == "zh":
             ans.answer = "\n".join(f"根据{loc}：“{s}” [{n}]" for s, n, loc in quotes)
         else:

@@ -29,7 +29,7 @@ def _canon(s: str) -> str:
 def allowed_numbers(ans: Answer, extra: set[str] = frozenset()) -> set[str]:
     ok: set[str] = set(extra)
     for c in ans.citations:
-        ok |= numbers(c.quote) | numbers(c.locator) | {str(c.id)}
+        ok |= numbers(c.quote) | numbers(c.locator) | {str(c.id), str(c.part)}
     for f in ans.figures:
         ok |= numbers(f.value)
         try:
