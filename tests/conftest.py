@@ -41,3 +41,20 @@ def store(fact_index):
     s = FactStore(fact_index / "facts.sqlite")
     yield s
     s.close()
+
+
+@pytest.fixture(scope="session")
+def qa_index(tmp_path_factory):
+    """The real corpus indexed with facts and lexical retrieval (no dense model), shared by tests."""
+    from budget_qa.index import build_index
+
+    d = tmp_path_factory.mktemp("qa") / "index"
+    build_index([CORPUS], d, settings={"embedder": "none"})
+    return d
+
+
+@pytest.fixture(scope="session")
+def qa(qa_index):
+    from budget_qa.core import BudgetQA
+
+    return BudgetQA.open(qa_index, {"embedder": "none"})

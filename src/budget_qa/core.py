@@ -47,6 +47,7 @@ class Turn:
     resolved: str
     items: list[str] = field(default_factory=list)
     language: str = "zh"
+    tables: list[str] = field(default_factory=list)  # tables the answer cited, e.g. ["表10"]
 
 
 class BudgetQA:
@@ -115,6 +116,11 @@ class BudgetQA:
         resolved, want_yuan = followup.resolve(q_clean, turns, self.terms, lang)
         items = self.terms.find(resolved, lang)
         p = plan(resolved, items, years=self.years, known_text=self.known_text, departments=self.departments)
+        if turns and resolved != q_clean and not p.table_hint and len(set(turns[-1].tables)) == 1:
+            # '2024年三公经费是多少？' → '那公务接待费呢？' stays in 表10 when the item is there
+            prev_table = turns[-1].tables[0]
+            if any(self._safe(table=prev_table, row=i.text) for i in items[:1]):
+                p.table_hint = prev_table
         self._scope = self._scope_of(resolved)
         cites = CitationList()
         ans = Answer(question=question, language=lang, answer="", answerable=True, route=p.route,
@@ -151,7 +157,9 @@ class BudgetQA:
         return scope
 
     def turn(self, ans: Answer) -> Turn:
-        return Turn(ans.question, ans.resolved_question or ans.question, list(getattr(ans, "items", [])), ans.language)
+        tables = [c.table for c in ans.citations if c.table]
+        return Turn(ans.question, ans.resolved_question or ans.question, list(getattr(ans, "items", [])), ans.language,
+                    tables)
 
     # ---------- routes ----------
     def _answer_lookup(self, ans, p: Plan, q, lang, cites, want_yuan) -> None:
@@ -299,19 +307,22 @@ class BudgetQA:
             return self._answer_abstain(ans, Plan("abstain", reason="none", items=p.items), q, lang, cites, want_yuan,
                                         hits=hits)
         ans.route = "retrieval"
-        quotes = []
+        chosen = []
         for h in best[:2]:
             sent = _best_sentences(h.chunk.metadata.get("quote") or h.chunk.text, q, p)
             if not sent:
                 continue
-            n = cites.passage(h.chunk.metadata.get("document") or h.chunk.doc_id, h.chunk.metadata.get("locator", ""),
-                              h.chunk.metadata.get("quote") or h.chunk.text, int(h.chunk.metadata.get("line", 0)),
-                              table=str(h.chunk.metadata.get("table", "")))
-            quotes.append((sent, n, h.chunk.metadata.get("locator", "")))
+            chosen.append((sent, h))
             if p.intent != "describe" or len(sent) > 120 or has(DEFINE_CUE, q):
                 break
-        if len(quotes) == 2 and quotes[0][2] != quotes[1][2]:
-            quotes = quotes[:1]  # a second passage only when it continues the same section
+        if len(chosen) == 2 and chosen[0][1].chunk.metadata.get("locator") != chosen[1][1].chunk.metadata.get("locator"):
+            chosen = chosen[:1]  # a second passage only when it continues the same section
+        quotes = []
+        for sent, h in chosen:
+            meta = h.chunk.metadata
+            n = cites.passage(meta.get("document") or h.chunk.doc_id, meta.get("locator", ""),
+                              meta.get("quote") or h.chunk.text, int(meta.get("line", 0)), table=str(meta.get("table", "")))
+            quotes.append((sent, n, meta.get("locator", "")))
         if lang == "zh":
             ans.answer = "\n".join(f"根据{loc}：“{s}” [{n}]" for s, n, loc in quotes)
         else:

@@ -64,6 +64,9 @@ class Composer:
             col = self.column_name(f, lang)
             what = col if f.row_label in ("合计", "总计", col) else f"{f.row_label}{code}“{col}”"
             return f"{self.table_name(f, lang)}中，{what}为 {self.value(f, lang)} [{n}]"
+        if f.row_label in ("合计", "总计"):
+            return (f"{self.name(f.column.rsplit('/', 1)[-1], lang)}: {self.value(f, lang)} [{n}] — "
+                    f"{self.table_name(f, lang)}, row “{self.name(f.row_label, lang)}”")
         return (f"{self.name(f.row_label, lang)}: {self.value(f, lang)} [{n}] — {self.table_name(f, lang)}, "
                 f"column “{self.column_name(f, lang)}”")
 

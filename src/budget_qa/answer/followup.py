@@ -22,6 +22,7 @@ def resolve(question: str, history: list, terms: TermIndex, lang: str) -> tuple[
     if not (_FOLLOW.search(question.strip()) or (short and not items)):
         return question, False
     prev_items = terms.find(prev.resolved, prev.language)
+    items = [i for i in items if i.kind in ("row", "column")]  # measure words ('增长') are not new items
     if items and prev_items:
         # swap the item: '2024年三公经费是多少？' + '那公务接待费呢？' → '2024年公务接待费是多少？'
         old = prev_items[0]

@@ -47,6 +47,8 @@ def has(pattern: str, text: str) -> bool:
 def plan(question: str, items: list[Item], *, years: set[str], known_text: str, departments: list[str]) -> Plan:
     q = question
     # 1. out of scope: another year, another department, personal or actual-spending facts
+    if has(ACTUAL_CUE, q):
+        return Plan("abstain", reason="actual", items=items)
     asked_years = set(YEAR_RE.findall(q))
     other_years = asked_years - years
     if other_years:
@@ -54,8 +56,6 @@ def plan(question: str, items: list[Item], *, years: set[str], known_text: str, 
         if not (other_years <= prev and has(COMPUTE_CUES["previous"] + r"|预算|budget", q) and not has(ACTUAL_CUE, q) and items):
             return Plan("abstain", reason="year", items=items)
         return Plan("compute", "previous", items)
-    if has(ACTUAL_CUE, q):
-        return Plan("abstain", reason="actual", items=items)
     if has(PERSONAL_CUE, q):
         return Plan("abstain", reason="personal", items=items)
     for m in OTHER_ORG_ZH.finditer(q):
