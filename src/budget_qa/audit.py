@@ -47,10 +47,13 @@ def _loc(t: Table, row: Row, col: str) -> str:
     return f"{t.number} / {side}{head} / {col}"
 
 
-def _cmp(rule: str, a_loc: str, a: Decimal, b_loc: str, b: Decimal, what: str, tol: Decimal = CENT / 2) -> Finding:
+def _cmp(rule: str, a_loc: str, a: Decimal, b_loc: str, b: Decimal, what: str, tol: Decimal = CENT / 2,
+         b_show: str | None = None) -> Finding:
+    """b_show: how to print b when it is not a plain amount (a blank cell is shown as blank, compared as 0)."""
     ok = abs(a - b) <= tol
-    msg = f"{what}: {a_loc} = {a} vs {b_loc} = {b}" + ("" if ok else f" (difference {a - b:+})")
-    return Finding(rule, ok, msg, {"locator": a_loc, "value": str(a)}, {"locator": b_loc, "value": str(b)})
+    shown = b_show if b_show is not None else str(b)
+    msg = f"{what}: {a_loc} = {a} vs {b_loc} = {shown}" + ("" if ok else f" (difference {a - b:+})")
+    return Finding(rule, ok, msg, {"locator": a_loc, "value": str(a)}, {"locator": b_loc, "value": shown})
 
 
 def audit(doc: Document) -> list[Finding]:
@@ -264,7 +267,20 @@ def _narrative(doc: Document) -> list[Finding]:
     out += _narrative_vs_tables(doc, figs)
     out += _narrative_rates(figs)
     out += _narrative_breakdowns(doc, figs)
+    out += _headcount(figs)
     return out
+
+
+def _headcount(figs: list[NarrativeFigure]) -> list[Finding]:
+    """The staffing paragraph's '在职 38 人，增加 N 人' against staff said to be newly transferred in elsewhere."""
+    stated = next((f for f in figs if f.subject == "在职" and f.measure == "比上年增加" and f.unit in ("人", "名")), None)
+    moved = [f for f in figs if re.search(r"调入|新增.*人员", f.subject) and f.unit in ("人", "名")]
+    if stated is None or not moved:
+        return []
+    most = max(moved, key=lambda f: _d(f.value))
+    return [_cmp("narrative-headcount", f"{stated.section} / 在职 / 比上年增加", _d(stated.value),
+                 f"{most.section} / “{most.subject}”", _d(most.value),
+                 "in-service staff increase vs staff newly transferred in")]
 
 
 def _match_row(t: Table, subject: str, side: str) -> tuple[Row, str] | None:
@@ -302,8 +318,9 @@ def _narrative_vs_tables(doc: Document, figs: list[NarrativeFigure]) -> list[Fin
             continue
         row, col = hit
         cell = row.cell(col)
+        value = cell.value if cell else None
         out.append(_cmp("narrative-vs-table", f"{f.section} / {f.subject}", _d(f.value), _loc(t, row, col),
-                        _d(cell.value if cell else None), "narrative figure vs table"))
+                        _d(value), "narrative figure vs table", b_show=None if value else "（空 blank）"))
     return out
 
 

@@ -57,7 +57,11 @@ class BudgetQA:
         self.store = store
         self.documents = documents
         self.glossary = load_glossary()
-        self.terms = TermIndex(store, self.glossary)
+        from .glossary import Glossary
+
+        use_glossary = str(settings.get("use_glossary", 1)) not in ("0", "false", "False")
+        self.terms = TermIndex(store, self.glossary if use_glossary else Glossary([]))
+        self.use_facts = str(settings.get("use_facts", 1)) not in ("0", "false", "False")
         self.composer = Composer(self.glossary)
         self.years = {d.year for d in documents}
         self.departments = [d.department for d in documents]
@@ -116,6 +120,8 @@ class BudgetQA:
         resolved, want_yuan = followup.resolve(q_clean, turns, self.terms, lang)
         items = self.terms.find(resolved, lang)
         p = plan(resolved, items, years=self.years, known_text=self.known_text, departments=self.departments)
+        if not self.use_facts and p.route in ("lookup", "compute"):
+            p = Plan("retrieval", "describe", items)
         if turns and resolved != q_clean and not p.table_hint and len(set(turns[-1].tables)) == 1:
             # '2024年三公经费是多少？' → '那公务接待费呢？' stays in 表10 when the item is there
             prev_table = turns[-1].tables[0]
@@ -416,7 +422,10 @@ def _best_sentences(text: str, q: str, p: Plan) -> str:
 def _en_locator(loc: str) -> str:
     from .answer.citations import parse_section_locator
 
+    from .ingest.parser import numeral_value
+
     part, section, sub = parse_section_locator(loc)
     if part:
-        return f"Part {part}" + (f", section {section}" if section else "") + (f" {sub}" if sub else "")
+        sec = f", section {numeral_value(section)}" if section else ""
+        return f"Part {part}{sec}" + (f"({numeral_value(sub.strip('()'))})" if sub else "")
     return loc

@@ -33,6 +33,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("chroma_host", "", "Chroma server host; empty = embedded PersistentClient under the index directory."),
     Setting("chroma_port", 8000, "Chroma server port (with chroma_host)."),
     Setting("chroma_collection", "budget_qa_chunks", "Chroma collection name."),
+    Setting("use_glossary", 1, "1 = normalise questions through the bilingual glossary; 0 turns it off (ablation)."),
+    Setting("use_facts", 1, "1 = answer figures from the fact store; 0 = retrieval only (ablation)."),
     Setting("top_k", 5, "Number of passages retrieved for descriptive questions."),
     Setting("llm", "none", "Optional LLM layer: none, openai (any OpenAI-compatible server) or ollama."),
     Setting("llm_model", "", "LLM model name (e.g. qwen2.5:7b for Ollama)."),
