@@ -59,16 +59,21 @@ def _scope(store: FactStore, table: str | None, document: str | None, narrative:
 
 
 def resolve_tables(store: FactStore, table: str, document: str | None = None) -> list[str]:
-    """'表6', '6', 'T6', or (part of) a title → ['doc/T6', …]. Raises with suggestions."""
+    """'表6', '6', 'T6', a table id ('P3'), or (part of) a title ('三公经费') → ['doc/T6', …].
+
+    Raises with suggestions. Quotes are ignored in titles: '三公经费' finds 财政拨款“三公”经费支出情况表.
+    """
     rows = store.scalar("SELECT DISTINCT doc_id, table_id, table_no, table_title FROM facts WHERE table_id != ''")
     t = fold(table)
     m = _TABLE_NO_RE.match(t)
     if m:
         hits = [r for r in rows if fold(r[2]) == f"表{int(m.group(1))}"]
     else:
-        hits = [r for r in rows if t in fold(r[3]) or t == fold(r[2])]
+        plain = t.replace('"', "")
+        hits = [r for r in rows if fold(r[1]) == t]
+        hits = hits or [r for r in rows if plain in fold(r[3]).replace('"', "") or t == fold(r[2])]
         if not hits:
-            hits = [r for r in rows if strip_brackets(t) in strip_brackets(fold(r[2] + r[3]))]
+            hits = [r for r in rows if strip_brackets(plain) in strip_brackets(fold(r[2] + r[3]).replace('"', ""))]
     if not hits:
         labels = sorted({f"{r[2]} {r[3]}" if r[2].startswith("表") else r[3] for r in rows})
         near = difflib.get_close_matches(table, labels, n=5, cutoff=0.3)

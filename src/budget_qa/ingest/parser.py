@@ -148,8 +148,10 @@ def parse_file(path: str | Path) -> Document:
             add_paragraph(text, lineno)
         i += 1
     if not any(t.number.startswith("表") for t in doc.tables):
-        raise IngestError(src.path, None, "does not look like a departmental budget disclosure: no tables '表 1'…'表 11' found",
-                          "give only 部门预算公开 text files")
+        last = max((k + 1 for k, ln in enumerate(lines) if ln.strip()), default=1)
+        raise IngestError(src.path, last, "does not look like a departmental budget disclosure: expected the tables "
+                          "'表 1'…'表 11', found none up to the end of the file",
+                          "give only 部门预算公开 text files, complete")
     return doc
 
 
@@ -219,7 +221,8 @@ def _read_table(path: str, lines: list[str], i: int, number: str, tid: str) -> t
             i += 1
         break
     if not rows:
-        raise IngestError(path, first_line, f"table {number} {title} is truncated: no header or rows follow its title")
+        raise IngestError(path, first_line, f"table {number} {title} is truncated: expected its header and rows "
+                          "after the title, found none", "check the file is complete")
     table = build_table(path, tid, number, title, unit, rows, header_sig, breaks, note, first_line)
     return table, i
 
@@ -257,5 +260,6 @@ def _read_perf(path: str, lines: list[str], i: int, kind: str, tid: str) -> tupl
             continue
         break
     if not rows:
-        raise IngestError(path, first_line, f"{kind} is truncated: no rows follow its title")
+        raise IngestError(path, first_line, f"{kind} is truncated: expected its rows after the title, found none",
+                          "check the file is complete")
     return build_performance_table(path, tid, kind, rows, first_line, year_note), i

@@ -43,15 +43,21 @@ def decode(path: Path) -> tuple[str, str]:
 def read_source(path: Path) -> SourceText:
     text, digest = decode(path)
     if "\x00" in text:
-        raise IngestError(str(path), None, "binary file, not a text disclosure", "give the .txt text of the disclosure")
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise IngestError(str(path), line, "binary file (a NUL byte), not a text disclosure",
+                          "give the .txt text of the disclosure")
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     title_line = department = year = None
     nonempty_seen = 0
+    first_line = last_line = 1
     for i, line in enumerate(lines):
         s = line.strip()
         if not s:
             continue
         nonempty_seen += 1
+        if nonempty_seen == 1:
+            first_line = i + 1
+        last_line = i + 1
         m = TITLE_RE.match(s)
         if m:
             title_line, year = i + 1, m.group("year")
@@ -62,9 +68,9 @@ def read_source(path: Path) -> SourceText:
     if not title_line or not department:
         raise IngestError(
             str(path),
-            None,
+            first_line,
             "does not look like a departmental budget disclosure: expected the department name and a title "
-            "line such as '2024 年部门预算公开' within the first lines",
+            f"line such as '2024 年部门预算公开' within the first lines (searched lines {first_line}–{last_line})",
             "give only 部门预算公开 text files (one disclosure per file)",
         )
     return SourceText(str(path), lines, digest, department, year, _find_date(lines), title_line)
