@@ -65,6 +65,8 @@ class BudgetQA:
         self.composer = Composer(self.glossary)
         self.years = {d.year for d in documents}
         self.departments = [d.department for d in documents]
+        # (full name, name without its city) per department, for _scope_of
+        self._dept_names = [(d, re.sub(r"^.{2,4}?[市省区县]", "", d)) for d in dict.fromkeys(self.departments)]
         self.known_text = "".join(p.text for d in documents for s in d.sections for p in s.paragraphs)
         self.manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
         self._retriever = None
@@ -152,11 +154,17 @@ class BudgetQA:
         """A department or year named in the question narrows every lookup and search to it."""
         scope: dict[str, str] = {}
         if len(self.documents) > 1:
-            for d in self.documents:
-                short = re.sub(r"^.{2,4}?[市省区县]", "", d.department)
-                if d.department in q or (len(short) >= 4 and short in q):
-                    scope["department"] = d.department
-                    break
+            # the full name wins (the longest, if one contains another); a name without its city
+            # ('招商服务局') only when no place name precedes it and exactly one department has it —
+            # in a corpus of many cities it names several departments, and the first one is a guess
+            names = self._dept_names
+            full = [d for d, _ in names if d in q]
+            if full:
+                scope["department"] = max(full, key=len)
+            else:
+                short = [d for d, s in names if len(s) >= 4 and s in q and re.search(rf"(?<![市省区县州]){re.escape(s)}", q)]
+                if len(short) == 1:
+                    scope["department"] = short[0]
         for y in YEAR_RE.findall(q):
             if y in self.years and len(self.years) > 1:
                 scope["year"] = y
@@ -421,7 +429,6 @@ def _best_sentences(text: str, q: str, p: Plan) -> str:
 
 def _en_locator(loc: str) -> str:
     from .answer.citations import parse_section_locator
-
     from .ingest.parser import numeral_value
 
     part, section, sub = parse_section_locator(loc)

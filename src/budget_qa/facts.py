@@ -116,6 +116,8 @@ class FactStore:
         self.path = path
         self._con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         self._con.row_factory = sqlite3.Row
+        self._tables: list[tuple[str, str, str, str]] | None = None  # read once: the store is read-only
+        self._docs: list[tuple[str, str, str, str]] | None = None
 
     def query(self, where: str = "1", params: tuple = ()) -> list[Fact]:
         cur = self._con.execute(f"SELECT * FROM facts WHERE {where} ORDER BY id", params)
@@ -136,6 +138,24 @@ class FactStore:
 
     def documents(self) -> list[dict]:
         return [dict(r) for r in self._con.execute("SELECT * FROM documents ORDER BY doc_id")]
+
+    def tables(self) -> list[tuple[str, str, str, str]]:
+        """(doc_id, table_id, table_no, table_title) of every table, scanned once per open store."""
+        if self._tables is None:
+            self._tables = [tuple(r) for r in self.scalar(
+                "SELECT DISTINCT doc_id, table_id, table_no, table_title FROM facts WHERE table_id != ''")]
+        return self._tables
+
+    def doc_ids(self, document: str) -> list[str]:
+        """Documents whose id, department or file name contains ``document`` (ASCII case-insensitive, like
+        SQL LIKE), or whose year is ``document``; from the small documents table, so that lookups can
+        filter facts by the indexed doc_id instead of scanning every fact."""
+        if self._docs is None:
+            self._docs = [(r["doc_id"], r["department"] or "", r["year"] or "", Path(r["path"] or "").name)
+                          for r in self._con.execute("SELECT doc_id, department, year, path FROM documents")]
+        d = document.lower()
+        return [i for i, dep, year, name in self._docs
+                if d in i.lower() or d in dep.lower() or year == document or d in name.lower()]
 
     def close(self) -> None:
         self._con.close()

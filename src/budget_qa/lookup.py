@@ -45,13 +45,18 @@ class LookupResult:
 
 def _scope(store: FactStore, table: str | None, document: str | None, narrative: bool) -> tuple[str, list]:
     where, params = ["1"], []
+    docs: set[str] | None = None
     if document:
-        d = f"%{document}%"
-        where.append("(doc_id LIKE ? OR department LIKE ? OR year = ? OR document LIKE ?)")
-        params += [d, d, document, d]
+        # resolved to ids first: 'doc_id IN (…)' uses the index, a LIKE on every fact would scan them all
+        ids = store.doc_ids(document)
+        docs = set(ids)
+        where.append(f"doc_id IN ({','.join('?' * len(ids))})" if ids else "0")
+        params += ids
     if table:
         ids = resolve_tables(store, table, document)
-        where.append(f"(doc_id || '/' || table_id) IN ({','.join('?' * len(ids))})")
+        if docs is not None:
+            ids = [i for i in ids if i.rsplit("/", 1)[0] in docs]
+        where.append(f"(doc_id || '/' || table_id) IN ({','.join('?' * len(ids))})" if ids else "0")
         params += ids
     elif not narrative:
         where.append("kind != 'narrative'")
@@ -63,7 +68,7 @@ def resolve_tables(store: FactStore, table: str, document: str | None = None) ->
 
     Raises with suggestions. Quotes are ignored in titles: '三公经费' finds 财政拨款“三公”经费支出情况表.
     """
-    rows = store.scalar("SELECT DISTINCT doc_id, table_id, table_no, table_title FROM facts WHERE table_id != ''")
+    rows = store.tables()
     t = fold(table)
     m = _TABLE_NO_RE.match(t)
     if m:
