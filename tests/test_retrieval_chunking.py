@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from retrieval_fixtures import CORPUS_ID, demo_document
 
 from budget_qa.retrieval.chunking import MAX_CHARS, make_chunks, split_long
+from retrieval_fixtures import CORPUS_ID, demo_document
 
 SANGONG_HEADING = "十、关于乌鲁木齐市招商服务局 2024 年财政拨款“三公”经费预算情况说明"
 

@@ -9,12 +9,13 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from retrieval_fixtures import CORPUS_ID, DEMO_ID, demo_document
 
+from budget_qa.errors import BudgetQAError, NoIndexError
 from budget_qa.retrieval.build import build_retrieval
 from budget_qa.retrieval.lexical import LexicalIndex
 from budget_qa.retrieval.retriever import HybridRetriever
 from budget_qa.retrieval.tokenize import ZhTokenizer, dictionary_words, glossary_terms
+from retrieval_fixtures import CORPUS_ID, DEMO_ID, demo_document
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -128,6 +129,13 @@ def test_lexical_path_imports_neither_torch_nor_chromadb(two_doc_index):
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_open_needs_a_retrieval_index(fact_index, tmp_path):
+    with pytest.raises(BudgetQAError, match="has no retrieval part"):
+        HybridRetriever.open(fact_index)  # built with_retrieval=False
+    with pytest.raises(NoIndexError, match="run 'budget-qa ingest corpus/' first"):
+        HybridRetriever.open(tmp_path / "missing")
 
 
 def lexical_chunk(lexical, cid):

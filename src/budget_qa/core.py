@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,7 @@ class BudgetQA:
         self.manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
         self._retriever = None
         self._retriever_error = ""
+        self._local = threading.local()  # per-call state (the web app answers from several threads)
         self._llm = None
 
     # ---------- opening ----------
@@ -92,6 +94,13 @@ class BudgetQA:
             except Exception as err:  # no lexical index (facts-only ingest) or a broken one
                 self._retriever_error = f"retrieval unavailable: {err}"
         return self._retriever
+
+    def close(self) -> None:
+        """Release the fact store and the vector store (before re-ingesting into the same folder)."""
+        if self._retriever is not None:
+            self._retriever.close()
+            self._retriever = None
+        self.store.close()
 
     # ---------- simple views ----------
     def lookup(self, **kw) -> LookupResult:
@@ -120,8 +129,11 @@ class BudgetQA:
         q_clean, injected = strip_instructions(q)
         turns = [h for h in (history or []) if isinstance(h, Turn)]
         resolved, want_yuan = followup.resolve(q_clean, turns, self.terms, lang)
-        items = self.terms.find(resolved, lang)
+        found = self.terms.find(resolved, lang)
+        # lookups use items the store knows (rows, columns, table totals); other glossary terms only help retrieval
+        items = [i for i in found if i.kind in ("row", "column") or _alias(i.text) or self._is_fact_subject(i.text)]
         p = plan(resolved, items, years=self.years, known_text=self.known_text, departments=self.departments)
+        p.terms = [i.text for i in found if i not in items]
         if not self.use_facts and p.route in ("lookup", "compute"):
             p = Plan("retrieval", "describe", items)
         if turns and resolved != q_clean and not p.table_hint and len(set(turns[-1].tables)) == 1:
@@ -129,7 +141,7 @@ class BudgetQA:
             prev_table = turns[-1].tables[0]
             if any(self._safe(table=prev_table, row=i.text) for i in items[:1]):
                 p.table_hint = prev_table
-        self._scope = self._scope_of(resolved)
+        self._local.scope = self._scope_of(resolved)
         cites = CitationList()
         ans = Answer(question=question, language=lang, answer="", answerable=True, route=p.route,
                      resolved_question=resolved if resolved != q_clean else "")
@@ -179,8 +191,13 @@ class BudgetQA:
     def _answer_lookup(self, ans, p: Plan, q, lang, cites, want_yuan) -> None:
         blocks, used = [], False
         pairs = self._row_column_pairs(p.items) if not p.measure else [(i, None) for i in p.items]
+        cue = _column_cue(q)
+        if cue and not p.measure:
+            pairs = [(i, cue) for i, _ in pairs if not self.terms.is_column(i.text) or i.text == cue] or pairs
         for item, column in pairs[:4]:
             facts = self._candidates(item, p, column)
+            if not facts and column == cue:
+                facts = self._candidates(item, p, None)
             if not facts:
                 continue
             used = True
@@ -208,12 +225,14 @@ class BudgetQA:
     def _candidates(self, item: Item, p: Plan, column: str | None = None) -> list[Fact]:
         if p.measure in ("change", "share"):
             wanted = CHANGE_COLUMNS if p.measure == "change" else ("占比",)
-            facts = [f for f in self._safe(row=item.text, narrative=True, all_columns=True)
-                     if f.kind == "narrative" and f.column in wanted]
-            if facts:
-                return _prefer_exact(facts, item.text)
-        facts = []
-        alias = TOTAL_ALIASES.get(fold(item.text).replace('"', ""))
+            narrative = [f for f in self._safe(row=item.text, narrative=True, all_columns=True) if f.kind == "narrative"]
+            hits = _prefer_exact([f for f in narrative if f.column in wanted], item.text)
+            if hits:
+                # the whole statement: '…814.99 万元，占 96.70%，比上年增加 127.41 万元，增长 18.53%'
+                keys = {(f.quote, f.row_label) for f in hits}
+                return [f for f in narrative if (f.quote, f.row_label) in keys]
+        facts: list[Fact] = []
+        alias = _alias(item.text)
         if alias and column is None:
             facts = self._safe(table=alias[0], row=alias[1])
             facts += [f for f in self._safe(row=item.text, narrative=True) if f.kind == "narrative" and f.column == "数额"]
@@ -221,16 +240,37 @@ class BudgetQA:
         if p.table_hint:
             facts = self._safe(table=p.table_hint, row=item.text, column=column)
         if not facts:
-            facts = self._safe(row=item.text, column=column)
-        if (not facts or item.kind == "column") and column is None and self.terms.is_column(item.text):
+            facts, how = self._matched(row=item.text, column=column)
+            if how not in ("exact", "code") and column is None and self.terms.is_column(item.text):
+                facts = []  # '公用经费' is a column: its total, not rows that merely contain the words
+        if column is None and self.terms.is_column(item.text) and not any(f.value for f in facts):
             facts += [f for f in self._safe(row="总计", column=item.text) if f.value is not None]
+            facts += [f for f in self._safe(row="合计", column=item.text) if f.value is not None and f.table_no.startswith("表")]
         if not facts or all(f.value is None for f in facts):
             facts += [f for f in self._safe(row=item.text, narrative=True)
                       if f.kind == "narrative" and f.column in ("数额", "价值")]
         return sorted(_prefer_exact(facts, item.text), key=_fact_order)
 
+    def _is_fact_subject(self, term: str) -> bool:
+        """A glossary term that names figures ('机关运行经费' → '机关运行经费财政拨款预算'), not a bare word ('经费')."""
+        facts, how = self._matched(row=term, narrative=True)
+        return bool(facts) and (how == "exact" or (how == "partial" and len(term) >= 4))
+
+    def _matched(self, **kw) -> tuple[list[Fact], str]:
+        scope = getattr(self._local, "scope", {})
+        if scope and "document" not in kw:
+            kw["document"] = scope.get("department") or scope.get("year")
+        try:
+            res = lookup(self.store, **kw)
+        except LookupNotFound:
+            return [], ""
+        facts = res.candidates
+        if scope.get("year"):
+            facts = [f for f in facts if f.year == scope["year"]]
+        return facts, res.matched_by
+
     def _safe(self, **kw) -> list[Fact]:
-        scope = getattr(self, "_scope", {})
+        scope = getattr(self._local, "scope", {})
         if scope and "document" not in kw:
             kw["document"] = scope.get("department") or scope.get("year")
         try:
@@ -241,8 +281,26 @@ class BudgetQA:
             facts = [f for f in facts if f.year == scope["year"]]
         return facts
 
-    def _first_value(self, item: Item, p: Plan) -> Fact | None:
-        facts = [f for f in self._candidates(item, Plan("lookup", "figure", table_hint=p.table_hint)) if f.value]
+    def _values(self, items: list[Item], p: Plan, q: str) -> list[Fact]:
+        """One figure per item, all in the same unit (counts are never added to amounts)."""
+        want_count = has(r"多少人|几个人|人数|几辆|多少辆|how\s+many|headcount|number\s+of", q)
+        want_value = has(r"价值|worth|value", q)
+        chosen = []
+        for item in items[:4]:
+            facts = [f for f in self._candidates(item, Plan("lookup", "figure", table_hint=p.table_hint)) if f.value]
+            if want_value:
+                facts = sorted(facts, key=lambda f: f.column != "价值")
+            elif want_count:
+                facts = sorted(facts, key=lambda f: f.unit == "万元")
+            else:
+                facts = sorted(facts, key=lambda f: f.unit != "万元")
+            if facts:
+                chosen.append(facts[0])
+        units = {f.unit for f in chosen}
+        return chosen if len(units) <= 1 else [f for f in chosen if f.unit == chosen[0].unit]
+
+    def _grand_total(self) -> Fact | None:
+        facts = [f for f in self._safe(table="表1", row="支出总计") if f.value]
         return facts[0] if facts else None
 
     def _answer_compute(self, ans, p: Plan, q, lang, cites, want_yuan) -> None:
@@ -255,7 +313,11 @@ class BudgetQA:
         elif p.intent == "previous":
             calc = self._previous(p)
         else:
-            vals = [v for v in (self._first_value(i, p) for i in p.items[:4]) if v is not None]
+            vals = self._values(p.items, p, q)
+            if p.intent == "share" and len(vals) == 1 and vals[0].unit == "万元":
+                total_fact = self._grand_total()  # 'what share of the total budget …'
+                if total_fact is not None and total_fact.value != vals[0].value:
+                    vals.append(total_fact)
             if p.intent == "share" and len(vals) >= 2:
                 calc = share(vals[0], vals[1])
             elif p.intent == "difference" and len(vals) >= 2:
@@ -264,7 +326,7 @@ class BudgetQA:
                 calc = total(vals)
         if calc is None:
             ans.route = "lookup" if p.items else "retrieval"
-            fallback = Plan(ans.route, "figure", p.items, table_hint=p.table_hint)
+            fallback = Plan(ans.route, "figure", p.items, table_hint=p.table_hint, terms=p.terms)
             return (self._answer_lookup if p.items else self._answer_retrieval)(ans, fallback, q, lang, cites, want_yuan)
         ans.answer = self.composer.calc(calc, cites, lang, smallest)
         ans.figures.append(Figure(calc.value, calc.unit, cites.fact(calc.inputs[0]), calc.kind))
@@ -302,20 +364,20 @@ class BudgetQA:
 
     def _answer_retrieval(self, ans, p: Plan, q, lang, cites, want_yuan) -> None:
         r = self.retriever
-        query = " ".join([q, *[i.text for i in p.items]])
+        query = " ".join([q, *[i.text for i in p.items], *p.terms])
         if r is None:
             ans.notes.append(self._retriever_error or "retrieval unavailable")
             return self._answer_abstain(ans, Plan("abstain", reason="none", items=p.items), q, lang, cites, want_yuan)
         k = int(self.settings.get("top_k", 5))
-        scope = dict(getattr(self, "_scope", {}))
+        scope = dict(getattr(self._local, "scope", {}))
         best = []
         if has(DEFINE_CUE, q):
             # definitions live in 第四部分 名词解释: look there first
             hits = r.search(query, k=k, filters={**scope, "part": 4})
-            best = [h for h in hits if _coverage(q, p.items, h.chunk.text) >= 0.5]
+            best = [h for h in hits if _coverage(q, [i.text for i in p.items] + p.terms, h.chunk.text) >= 0.5]
         if not best:
             hits = r.search(query, k=k, filters=scope or None)
-            best = [h for h in hits if _coverage(q, p.items, h.chunk.text) >= 0.5]
+            best = [h for h in hits if _coverage(q, [i.text for i in p.items] + p.terms, h.chunk.text) >= 0.5]
         if not best:
             ans.related = hits  # type: ignore[attr-defined]
             return self._answer_abstain(ans, Plan("abstain", reason="none", items=p.items), q, lang, cites, want_yuan,
@@ -367,6 +429,26 @@ class BudgetQA:
         return "\n".join(lines)
 
 
+COLUMN_CUES = (
+    (r"(去年|上年).{0,20}(完成|实际)|last\s+year'?s?\s+(result|actual|achiev|outcome|value)|"
+     r"(achieved|completed|made|did|attended|held)\b.{0,40}\blast\s+year|previous\s+year'?s?\s+(result|value)", "上年完成值"),
+    (r"权重|分值|\bweight|\bscore\b|\bpoints\b", "指标分值权重"),
+    (r"财政拨款结转|carried\s+over|carry-?over\s+funds", "财政拨款结转"),
+)
+
+
+def _column_cue(q: str) -> str | None:
+    """Words that name a column without naming it ('去年完成' → 上年完成值, 'weight' → 指标分值权重)."""
+    for pattern, column in COLUMN_CUES:
+        if re.search(pattern, q, re.I):
+            return column
+    return None
+
+
+def _alias(label: str) -> tuple[str, str] | None:
+    return TOTAL_ALIASES.get(fold(label).replace('"', ""))
+
+
 def _same_subject(a: str, b: str) -> bool:
     strip = lambda s: re.sub(r"(预算|拨款)$", "", s)  # noqa: E731
     return strip(a) == strip(b)
@@ -399,9 +481,10 @@ def _bigrams(text: str) -> set[str]:
     return {t[i : i + 2] for i in range(len(t) - 1)}
 
 
-def _coverage(q: str, items: list[Item], text: str) -> float:
+def _coverage(q: str, terms: list[str], text: str) -> float:
+    """Share of the question's Chinese bigrams (and its items' and glossary terms') found in a passage."""
     content = _STOP.sub(" ", q)
-    grams = _bigrams(content) | {g for i in items for g in _bigrams(i.text)}
+    grams = _bigrams(content) | {g for t in terms for g in _bigrams(t)}
     if not grams:
         words = {w for w in re.findall(r"[a-z]{4,}", q.lower())}
         return 1.0 if words and sum(w in text.lower() for w in words) / len(words) >= 0.5 else 0.0

@@ -105,6 +105,7 @@ def build_index(
         report.facts = write_store(tmp / "facts.sqlite", docs)
         if progress:
             progress(f"fact store: {report.facts} facts from {len(docs)} documents")
+        info: dict = {}
         if with_retrieval:
             from .retrieval.build import build_retrieval
 
@@ -114,15 +115,32 @@ def build_index(
         manifest = {
             "format": 1, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "documents": report.documents,
             "facts": report.facts, "chunks": report.chunks, "dense": report.dense,
-            "skipped": [str(e) for e in report.errors], "settings": settings or {},
+            "skipped": [str(e) for e in report.errors], "settings": settings or {}, "retrieval": info,
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        old_info = _retrieval_info(index_dir)
         _swap_in(tmp, index_dir)
+        if old_info:
+            from .retrieval.build import drop_dense_collection
+
+            try:  # a server collection of the replaced index is no longer referenced by anything
+                drop_dense_collection(old_info, settings or {})
+            except Exception as err:  # the new index is in place; a stale collection is only clutter
+                if progress:
+                    progress(f"could not drop the previous Chroma collection: {err}")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _retrieval_info(index_dir: Path) -> dict | None:
+    f = index_dir / "retrieval.json"
+    try:
+        return json.loads(f.read_text(encoding="utf-8")) if f.exists() else None
+    except (OSError, ValueError):
+        return None
 
 
 def _swap_in(tmp: Path, index_dir: Path) -> None:

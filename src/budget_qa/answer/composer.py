@@ -181,6 +181,7 @@ class Composer:
             "department": f"语料只包含{department}的部门预算，不包含其他部门的数据。",
             "personal": "部门预算公开不包含个人层面的信息（如个人工资、联系方式等）。",
             "none": "披露中没有找到能回答这个问题的内容。",
+            "scope": f"部门预算公开只包含{department}本部门的预算，不包含全市（全区、全国）范围的数据。",
         }
         en = {
             "year": f"The disclosure covers the {years} budget only; it has no figures for the year you asked about.",
@@ -188,6 +189,7 @@ class Composer:
             "department": f"The corpus holds only the budget of {department}; it has nothing on other departments.",
             "personal": "The budget disclosure does not contain individual-level information (personal salaries, contacts, etc.).",
             "none": "The disclosure does not contain an answer to this question.",
+            "scope": f"This disclosure covers only the budget of {department}, not city-wide or national figures.",
         }
         text = (zh if lang == "zh" else en).get(reason, (zh if lang == "zh" else en)["none"])
         if related:

@@ -45,6 +45,10 @@ def build_retrieval(docs: list[Document], index_dir: str | Path, settings: dict[
     from .dense import resolve_embedder
 
     embedder, info["dense_note"] = resolve_embedder(settings)
+    if embedder is None and kind not in ("auto", "none", "off", "false", "0"):
+        # asked for by name: building without it would hide the problem until someone wonders why
+        reason = info["dense_note"].removeprefix("dense retrieval off: ").split("; running on")[0]
+        raise BudgetQAError(f"dense index not built: {reason} — make it available, or ingest with --embedder auto or none")
     if embedder is None:
         say(info["dense_note"])
     else:
@@ -74,7 +78,7 @@ def _build_dense(chunks: list, embedder: Any, index_dir: Path, settings: dict[st
         raise
     finally:
         _close(client)  # release the embedded store before index_dir is renamed into place
-    chroma = {"mode": "server" if host else "embedded", "collection": name}
+    chroma: dict[str, Any] = {"mode": "server" if host else "embedded", "collection": name}
     if host:
         chroma.update(host=str(host), port=int(settings_mod.get(settings, "chroma_port")))
     say(f"dense index: {len(chunks)} vectors in Chroma collection {name} ({time.perf_counter() - t0:.2f} s)")
@@ -88,6 +92,26 @@ def _close(client: Any) -> None:
             close()
         except Exception:  # closing is best effort; the data is already persisted
             pass
+
+
+def drop_dense_collection(info: dict[str, Any] | None, settings: dict[str, Any] | None = None) -> bool:
+    """Delete the server collection an index's retrieval.json names (after that index was replaced).
+
+    Embedded stores live inside the index directory and go with it; only server collections need this.
+    """
+    chroma = (info or {}).get("chroma") or {}
+    if chroma.get("mode") != "server" or not chroma.get("collection"):
+        return False
+    from .dense import chroma_client, delete_collection
+
+    where = {**(settings or {})}
+    if not settings_mod.get(settings, "chroma_host"):
+        where.update(chroma_host=chroma.get("host", ""), chroma_port=chroma.get("port", 8000))
+    client = chroma_client(where, "")
+    try:
+        return delete_collection(client, chroma["collection"])
+    finally:
+        _close(client)
 
 
 def load_info(index_dir: str | Path) -> dict[str, Any] | None:

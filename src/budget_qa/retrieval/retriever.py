@@ -40,6 +40,9 @@ class HybridRetriever:
         self.info = info
         self.chunks: dict[str, Chunk] = {c.id: c for c in lexical.chunks}
         self.dense: Any = None  # a DenseStore when dense retrieval is usable
+        # fusion knobs, left for the evaluation harness to tune: RRF's k and a weight per source
+        self.rrf_k = RRF_K
+        self.weights: dict[str, float] = {"lexical": 1.0, "dense": 1.0}
         self.dense_note = info.get("dense_note", "") or "dense retrieval off: the index has no dense part"
         self._client: Any = None
 
@@ -80,6 +83,10 @@ class HybridRetriever:
             self.dense = DenseStore.open(self._client, chroma["collection"], embedder)
         except Exception as err:  # server down, collection dropped: lexical retrieval still answers
             self.dense_note = f"dense retrieval off: Chroma collection {chroma.get('collection')} unavailable ({err})"
+            if chroma.get("mode") == "embedded":
+                # chromadb shares one store per path in a process: a retriever still open on the index
+                # this one replaced keeps the old store alive
+                self.dense_note += "; close() retrievers opened on the previous index and open again"
             self.close()
             return
         where = f"Chroma server {chroma.get('host')}:{chroma.get('port')}" if chroma.get("mode") == "server" \
@@ -116,7 +123,8 @@ class HybridRetriever:
             except Exception as err:  # keep answering lexically; say why in the status line
                 self.dense_note = f"dense retrieval off after an error: {err}"
                 self.dense = None
-        fused = rrf([[cid for cid, _ in run] for run in runs.values()], k=RRF_K)
+        fused = rrf([[cid for cid, _ in run] for run in runs.values()], k=self.rrf_k,
+                    weights=[self.weights.get(name, 1.0) for name in runs])
         ranks = {name: {cid: n for n, (cid, _) in enumerate(run, 1)} for name, run in runs.items()}
         raw = {name: dict(run) for name, run in runs.items()}
         return [

@@ -29,32 +29,55 @@ STOPWORDS = frozenset(
 )
 
 
+_LOCK = threading.Lock()
+_SEGMENTERS: dict[tuple[str, ...], Any] = {}  # a segmenter per word list, shared by index and query side
+_MAX_SEGMENTERS = 4
+_BASE: Any = None  # jieba's main dictionary, loaded once (~0.4 s); new segmenters copy it (~30 ms)
+
+
+def _fresh_jieba() -> Any:
+    global _BASE
+    import jieba
+
+    # jieba logs 'Building prefix dict…' at DEBUG on its own stderr handler
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    if _BASE is None:
+        _BASE = jieba.Tokenizer()
+        _BASE.initialize()
+    tk = jieba.Tokenizer()
+    tk.FREQ, tk.total, tk.initialized = dict(_BASE.FREQ), _BASE.total, True
+    return tk
+
+
+def _segmenter_for(words: tuple[str, ...]) -> Any:
+    """A private jieba.Tokenizer (never the global one, which other code may change) with these words."""
+    tk = _SEGMENTERS.get(words)
+    if tk is None:
+        tk = _fresh_jieba()
+        for w in words:  # in the saved order: add_word's frequency depends on the words added before
+            tk.add_word(w)
+        if len(_SEGMENTERS) >= _MAX_SEGMENTERS:
+            _SEGMENTERS.pop(next(iter(_SEGMENTERS)))
+        _SEGMENTERS[words] = tk
+    return tk
+
+
 class ZhTokenizer:
     """Tokenizes Chinese text the same way at index and at query time.
 
-    A private ``jieba.Tokenizer`` (never the global one, which other code may change) is created
-    on first use, loaded with the domain words; words are added in the saved order, so the
-    query side, reading the same userdict.txt, segments exactly as the index did.
+    The jieba segmenter is created on first use, loaded with the domain words in the saved order,
+    so the query side, reading the same userdict.txt, segments exactly as the index did.
     """
 
     def __init__(self, words: Sequence[str] = ()) -> None:
         self.words = list(dict.fromkeys(w for w in words if w))
         self._jieba: Any = None
-        self._lock = threading.Lock()
 
     def _segmenter(self) -> Any:
         if self._jieba is None:
-            with self._lock:
+            with _LOCK:
                 if self._jieba is None:
-                    import jieba
-
-                    # jieba logs 'Building prefix dict…' at DEBUG on its own stderr handler
-                    logging.getLogger("jieba").setLevel(logging.WARNING)
-                    tk = jieba.Tokenizer()
-                    tk.initialize()
-                    for w in self.words:
-                        tk.add_word(w)
-                    self._jieba = tk
+                    self._jieba = _segmenter_for(tuple(self.words))
         return self._jieba
 
     def warm(self) -> None:
