@@ -482,9 +482,14 @@ def _bigrams(text: str) -> set[str]:
 
 
 def _coverage(q: str, terms: list[str], text: str) -> float:
-    """Share of the question's Chinese bigrams (and its items' and glossary terms') found in a passage."""
-    content = _STOP.sub(" ", q)
-    grams = _bigrams(content) | {g for t in terms for g in _bigrams(t)}
+    """How much of what the question is about a passage contains (share of Chinese bigrams found).
+
+    When the question names items or glossary terms, those carry its meaning ('分别是哪几笔' does not);
+    otherwise the question's own content words are used.
+    """
+    grams = {g for t in terms for g in _bigrams(t)}
+    if not grams:
+        grams = _bigrams(_STOP.sub(" ", q))
     if not grams:
         words = {w for w in re.findall(r"[a-z]{4,}", q.lower())}
         return 1.0 if words and sum(w in text.lower() for w in words) / len(words) >= 0.5 else 0.0
@@ -497,10 +502,12 @@ def _best_sentences(text: str, q: str, p: Plan) -> str:
         return text.strip()
     grams = _bigrams(_STOP.sub(" ", q)) | {g for i in p.items for g in _bigrams(i.text)}
 
+    item_grams = {g for i in p.items for g in _bigrams(i.text)}
+
     def score(s: str) -> float:
-        base = sum(g in s for g in grams)
+        base = sum(g in s for g in grams) + 2 * sum(g in s for g in item_grams)
         if p.intent == "reason" and "原因" in s:
-            base += 5
+            base += 8
         return base
 
     ranked = sorted(range(len(sents)), key=lambda k: -score(sents[k]))
