@@ -35,7 +35,10 @@ TOTAL_ALIASES = {
     "部门预算总额": ("表1", "收入总计"), "收支总预算": ("表1", "收入总计"), "部门收支总预算": ("表1", "收入总计"),
     "收入总计": ("表1", "收入总计"), "支出总计": ("表1", "支出总计"), "总预算": ("表1", "收入总计"),
     "财政拨款收支总预算": ("表4", "收入总计"), "上年结转结余": ("表11", "总计"), "项目支出绩效": ("表7", "总计"),
+    "部门总预算": ("表1", "支出总计"), "总支出": ("表1", "支出总计"), "总收入": ("表1", "收入总计"),
 }
+EN_TOTAL_ALIASES = {"total budget": "总预算", "overall budget": "总预算", "total spending": "总支出",
+                    "total expenditure": "总支出", "total income": "总收入", "total revenue": "总收入"}
 DEFINE_CUE = r"什么是|是什么意思|什么意思|含义|定义|指什么|是指|\bmean(s|ing)?\b|\bdefin|what\s+is\s+meant"
 _STOP = re.compile(r"是多少|多少|是什么|什么|请问|请|一下|的|吗|呢|了|吧|哪些|哪个|怎么|如何|为什么|有|是|和|与|及|？|\?|。|，|,|、|\s")
 
@@ -62,6 +65,7 @@ class BudgetQA:
 
         use_glossary = str(settings.get("use_glossary", 1)) not in ("0", "false", "False")
         self.terms = TermIndex(store, self.glossary if use_glossary else Glossary([]))
+        self.terms.add_aliases({k: k for k in TOTAL_ALIASES}, EN_TOTAL_ALIASES if use_glossary else {})
         self.use_facts = str(settings.get("use_facts", 1)) not in ("0", "false", "False")
         self.composer = Composer(self.glossary)
         self.years = {d.year for d in documents}

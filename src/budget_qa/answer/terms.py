@@ -49,14 +49,21 @@ class TermIndex:
                     if k not in GENERIC and len(k) >= 2:
                         self.keys.setdefault(k, (t.zh, "term"))
         self._sorted = sorted(self.keys, key=len, reverse=True)
+        self.en_extra: dict[str, str] = {}
+        self._fuzzy: list[tuple[frozenset[str], str, str]] | None = None
+
+    def add_aliases(self, zh: dict[str, str], en: dict[str, str]) -> None:
+        """Names of whole-table totals ('总预算', 'total budget') that are neither rows nor glossary terms."""
+        for k, label in zh.items():
+            self.keys.setdefault(fold(k), (label, "term"))
+        self.en_extra.update(en)
+        self._sorted = sorted(self.keys, key=len, reverse=True)
 
     def find(self, question: str, lang: str) -> list[Item]:
         items: list[Item] = []
         text = fold(question)
         if lang == "en" or re.search(r"[a-z]{3,}", text):
-            for phrase, term in self.glossary.find_en(question):
-                pos = question.lower().find(phrase.split(" ")[0])
-                items.append(Item(term.zh, self._kind(term.zh), pos if pos >= 0 else 0, phrase))
+            items += self._find_en(question)
         for k in self._sorted:
             pos = text.find(k)
             if pos >= 0:
@@ -74,6 +81,57 @@ class TermIndex:
                 out.append(it)
         return out
 
+    def _find_en(self, question: str) -> list[Item]:
+        """English phrases: exact glossary phrases, then word-overlap matches of row/column terms.
+
+        'the basic pension insurance scheme for its staff' has no exact phrase but shares
+        {basic, pension, insurance} with 'basic pension insurance contributions'; such a multi-word
+        match is preferred over a lone generic word ('staff').
+        """
+        low = question.lower()
+        qwords = _content(question)
+        cands: list[tuple[Item, frozenset[str], float]] = []
+        for phrase, zh in self.en_extra.items():
+            if phrase in low:
+                cands.append((Item(zh, "term", low.find(phrase), phrase), frozenset({"#" + phrase, "#2" + phrase}), 1.0))
+        for phrase, term in self.glossary.find_en(question):
+            pos = low.find(phrase.split(" ")[0])
+            words = frozenset(_content(phrase) & qwords) or frozenset({"#" + phrase})
+            cands.append((Item(term.zh, self._kind(term.zh), pos if pos >= 0 else 0, phrase), words, 1.0))
+        for words, zh, phrase in self._fuzzy_index():
+            hit = words & qwords
+            if len(hit) >= 2 and len(hit) / len(words) >= 0.6:
+                first = min((low.find(w) for w in hit if low.find(w) >= 0), default=0)
+                cands.append((Item(zh, self._kind(zh), first, phrase), frozenset(hit), len(hit) / len(words)))
+        # greedy cover: the most specific matches first; a match must bring mostly new words
+        cands.sort(key=lambda c: (-len(c[1]), -c[2]))
+        covered: set[str] = set()
+        chosen: list[tuple[Item, frozenset[str]]] = []
+        seen: set[str] = set()
+        for item, words, _ in cands:
+            new = words - covered
+            if item.text in seen or len(new) < max(1, -(-len(words) * 3 // 5)):
+                continue
+            chosen.append((item, words))
+            covered |= words
+            seen.add(item.text)
+        if any(len(w) >= 2 for _, w in chosen):
+            # a lone vague word ('staff' in '…pension insurance for its staff') is not what is asked about
+            chosen = [(i, w) for i, w in chosen if len(w) >= 2 or not (w & _WEAK)]
+        return [i for i, _ in chosen]
+
+    def _fuzzy_index(self) -> list[tuple[frozenset[str], str, str]]:
+        if self._fuzzy is None:
+            self._fuzzy = []
+            for t in self.glossary.terms:
+                if self._kind(t.zh) not in ("row", "column"):
+                    continue
+                for p in (t.en, *t.en_synonyms):
+                    words = _content(p)
+                    if len(words) >= 2:
+                        self._fuzzy.append((frozenset(words), t.zh, p))
+        return self._fuzzy
+
     def _kind(self, zh: str) -> str:
         for k in _keys(zh):
             if k in self.keys:
@@ -82,6 +140,35 @@ class TermIndex:
 
     def is_column(self, label: str) -> bool:
         return fold(label) in self.columns
+
+
+_EN_STOP = set("""a an the of for and or to in on at by with from into onto is are was were be been will would
+does do did how much many what which who whose whom when where why this that these those its it their there
+bureau bureaus department budget budgets budgeted amount amounts money funds funding spend spent spending cost costs
+year years total much get gets got pay pays paid have has had any all also than more less per each
+""".split())
+
+
+_WEAK = {"staff", "employee", "personnel", "workforce", "people", "person", "project", "office", "unit", "service",
+         "public", "general", "social", "management", "administration", "support", "operation", "running", "expense",
+         "expenditure", "income", "revenue", "fee"}
+
+
+def _stem(w: str) -> str:
+    """Crude English stemming, enough to match 'fees'~'fee', 'services'~'service', 'subsidies'~'subsidy'."""
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if w.endswith("s") and not w.endswith("ss") and len(w) > 3:
+        w = w[:-1]
+    for suffix in ("ing", "ed"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 4:
+            return w[: -len(suffix)]
+    return w
+
+
+def _content(text: str) -> set[str]:
+    words = re.findall(r"[a-z][a-z\-]+", text.lower().replace("'s", ""))
+    return {_stem(w) for w in words if w not in _EN_STOP and len(w) > 2}
 
 
 def _keys(label: str) -> set[str]:
