@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 import threading
 import time
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from typing import Any
 
 from . import settings as settings_mod
 from .answer import followup
-from .answer.calculator import Calc, difference, previous_year, rank, share, total
+from .answer.calculator import Calc, average, difference, exclude, previous_year, rank, share, total
 from .answer.citations import CitationList
 from .answer.composer import Composer
 from .answer.grounding import ungrounded
@@ -303,6 +304,30 @@ class BudgetQA:
         units = {f.unit for f in chosen}
         return chosen if len(units) <= 1 else [f for f in chosen if f.unit == chosen[0].unit]
 
+    def _average(self, p: Plan, q: str) -> Calc | None:
+        """'退休人员人均退休费' → 退休费 ÷ 退休人数; 'average value of the vehicles' → 价值 ÷ 辆."""
+        exact_amounts, loose_amounts, counts = [], [], []
+        for item in p.items[:3]:
+            facts = [f for f in self._candidates(item, Plan("lookup", "figure", table_hint=p.table_hint)) if f.value]
+            counts += [f for f in facts if f.unit in ("人", "名", "辆", "个", "台")]
+            money = [f for f in facts if f.unit == "万元"]
+            # '退休费' (a row) is the amount; '退休' only partly matches rows such as 行政单位离退休
+            exact_amounts += [f for f in money if fold(f.row_label) == fold(item.text) or f.kind == "narrative"]
+            loose_amounts += money
+        amounts = exact_amounts or loose_amounts
+        if not counts:
+            # the count is named by a word, not an item: 'per active staff member' → 在职, '退休人员' → 退休
+            for word, label in (("退休|retire|pensioner", "退休"), ("在职|active|in-service|serving", "在职"),
+                                ("车|vehicle|car", "车辆"), ("staff|人员|employee", "实有人数")):
+                if has(word, q):
+                    counts = [f for f in self._safe(row=label, narrative=True)
+                              if f.kind == "narrative" and f.column == "数额" and f.value and f.value != "0"]
+                    if counts:
+                        break
+        if amounts and counts and Decimal(counts[0].value or "0") > 0:
+            return average(amounts[0], counts[0])
+        return None
+
     def _grand_total(self) -> Fact | None:
         facts = [f for f in self._safe(table="表1", row="支出总计") if f.value]
         return facts[0] if facts else None
@@ -316,6 +341,8 @@ class BudgetQA:
                 calc = rank(children, smallest)
         elif p.intent == "previous":
             calc = self._previous(p)
+        elif p.intent == "average":
+            calc = self._average(p, q)
         else:
             vals = self._values(p.items, p, q)
             if p.intent == "share" and len(vals) == 1 and vals[0].unit == "万元":
@@ -328,6 +355,9 @@ class BudgetQA:
                 calc = difference(vals[0], vals[1])
             elif p.intent == "sum" and len(vals) >= 2:
                 calc = total(vals)
+            elif p.intent == "exclude" and len(vals) >= 2:
+                whole = max(vals, key=lambda f: Decimal(f.value or "0"))
+                calc = exclude(whole, [f for f in vals if f is not whole])
         if calc is None:
             ans.route = "lookup" if p.items else "retrieval"
             fallback = Plan(ans.route, "figure", p.items, table_hint=p.table_hint, terms=p.terms)
@@ -380,8 +410,11 @@ class BudgetQA:
             hits = r.search(query, k=k, filters={**scope, "part": 4})
             best = [h for h in hits if _coverage(q, [i.text for i in p.items] + p.terms, h.chunk.text) >= 0.5]
         if not best:
-            hits = r.search(query, k=k, filters=scope or None)
+            hits = r.search(query, k=k * 2 if p.intent == "reason" else k, filters=scope or None)
             best = [h for h in hits if _coverage(q, [i.text for i in p.items] + p.terms, h.chunk.text) >= 0.5]
+            if p.intent == "reason":
+                best.sort(key=lambda h: "原因" not in h.chunk.text)  # a reason is stated as '主要原因是…'
+
         if not best:
             ans.related = hits  # type: ignore[attr-defined]
             return self._answer_abstain(ans, Plan("abstain", reason="none", items=p.items), q, lang, cites, want_yuan,
@@ -514,6 +547,12 @@ def _best_sentences(text: str, q: str, p: Plan) -> str:
             base += 8
         return base
 
+    if p.intent == "reason" and item_grams:
+        # the sentence about the item, then the first '原因' sentence from there on (often the next one)
+        anchor = max(range(len(sents)), key=lambda k: (sum(g in sents[k] for g in item_grams), "原因" in sents[k]))
+        why = next((k for k in range(anchor, len(sents)) if "原因" in sents[k]), None)
+        if why is not None:
+            return (sents[anchor] + (sents[why] if why != anchor else "")).strip()
     ranked = sorted(range(len(sents)), key=lambda k: -score(sents[k]))
     best = ranked[0]
     if p.intent == "describe" and len("".join(sents)) <= 400:

@@ -157,6 +157,24 @@ class Composer:
                 return f"{word}的是{self._label(top, lang)}，{fmt_amount(top.value or '0', top.unit, lang)}。排序：" + "；".join(listing) + "。"
             word = "smallest" if smallest else "largest"
             return f"The {word} is {self._label(top, lang)}, at {fmt_amount(top.value or '0', top.unit, lang)}. Ranking: " + "; ".join(listing) + "."
+        if c.kind == "average":
+            amount, count = c.inputs
+            unit = count.unit or ""
+            if lang == "zh":
+                return (f"平均每{unit}约 {fmt_amount(c.value, c.unit, lang)}。计算：{c.formula}"
+                        f"（{self._label(amount, lang)} {fmt_amount(amount.value, amount.unit, lang)} [{refs[0]}]，"
+                        f"{self._label(count, lang)} {count.value}{unit} [{refs[1]}]）。")
+            per = {"人": "person", "名": "person", "辆": "vehicle", "个": "unit", "台": "unit"}.get(unit, unit)
+            return (f"About {fmt_amount(c.value, c.unit, lang)} per {per}. Calculation: {c.formula} "
+                    f"({self._label(amount, lang)} {fmt_amount(amount.value, amount.unit, lang)} [{refs[0]}]; "
+                    f"{self._label(count, lang)} {count.value} {unit} [{refs[1]}]).")
+        if c.kind == "exclude":
+            whole, parts = c.inputs[0], c.inputs[1:]
+            listing = ("，" if lang == "zh" else "; ").join(
+                f"{self._label(f, lang)} {fmt_amount(f.value or '0', f.unit, lang)} [{r}]" for f, r in zip(c.inputs, refs, strict=True))
+            if lang == "zh":
+                return f"扣除后为 {fmt_amount(c.value, c.unit, lang)}。计算：{c.formula}（{listing}）。"
+            return f"Without them, {fmt_amount(c.value, c.unit, lang)}. Calculation: {c.formula} ({listing})."
         if c.kind == "previous":
             amount, change = c.inputs
             if lang == "zh":

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from .terms import Item
 
 COMPUTE_CUES = {
+    "average": r"人均|平均|每人|每辆|每个|\baverage\b|\bper\s+(head|person|capita|staff|employee|vehicle|car|retiree|member)",
+    "exclude": r"除去|扣除|不含|不包括|去掉|\bleave\s+out|\bleaving\s+out|\bexcluding\b|\bexclude\b|\bwithout\b|\bapart\s+from|\bother\s+than",
     "share": r"占.{0,12}(比例|比重|百分比|多少|几成)|比例|比重|百分之几|\bshare\b|percent(age)?\s+of|proportion|what\s+percent|what\s+fraction|as\s+a\s+percentage",
     "sum": r"合计|总共|一共|加起来|加在一起|之和|总和|共计|\bsum\b|combined|together|added\s+up|in\s+total\s+for|total\s+of\b.*\band\b",
-    "difference": r"相差|差额|差距|多多少|少多少|高出|多出|\bdifference\b|how\s+much\s+(more|less|higher|lower)|more\s+than|less\s+than|exceed",
+    "difference": r"相差|差额|差距|多多少|少多少|多几|少几|差几|高出|多出|\bdifference\b|how\s+much\s+(more|less|higher|lower)|more\s+than|less\s+than|exceed",
     "rank": r"最大|最多|最高|最少|最小|最低|排名|排序|前三|哪一?项.{0,6}(多|大|高)|\blargest\b|\bbiggest\b|\bhighest\b|\bmost\b|\bsmallest\b|\blowest\b|\bleast\b|\brank|\btop\s+\d",
     "previous": r"(上年|去年|上一年)(?!结转|完成|实际完成)|2023\s*年?.{0,8}预算|(last|previous|prior)\s+year(?!'s\s+actual)|the\s+year\s+before",
 }
@@ -24,7 +26,8 @@ LIST_CUE = r"哪几[个项笔类]|哪些|\bwhich\s+(divisions?|offices?|sections
 FIGURE_CUE = (r"多少|(?<!哪)几|金额|数额|预算数|是多少|how\s+much|how\s+many|what\s+is\s+the\s+(total|amount|budget|figure|number)|"
               r"amount|budget(ed)?|figure|spend|cost|allocat|value|count|number\s+of|target")
 ACTUAL_CUE = r"决算|实际(支出|花|用)|执行数|actual(ly)?\s+(spen|spent|spending|expenditure)|really\s+spen|final\s+accounts"
-PERSONAL_CUE = r"局长|个人|某人|每人|人均|姓名|电话号码|家庭住址|\bdirector'?s?\b|\bper\s+(person|capita|employee)|\bsalary\s+of\b|\baverage\s+salary|\bhome\s+address"
+PERSONAL_CUE = (r"局长|科长|主任|个人收入|某人|姓名|名字|叫什么|家庭住址|身份证|\bdirector'?s?\b|\bhead\s+of\s+(the\s+)?(bureau|division)|"
+                r"\bsalary\s+of\b|\bhome\s+address|\bwho\s+(heads|leads|runs)\b|\bname\s+of\s+the\s+(head|director|chief)")
 # Another organisation named with its place ('北京市教育局', 'Beijing Education Bureau', 'Ministry of Finance').
 OTHER_ORG_ZH = re.compile(r"[\u4e00-\u9fff]{2,6}?(?:省|市|自治区|自治州|区|县|州|盟|旗)[\u4e00-\u9fff]{0,10}?"
                           r"(?:局|委员会|委|厅|办公室|人民政府|政府|中心|医院|学校|大学|公司)|"
@@ -34,7 +37,7 @@ OTHER_ORG_EN = re.compile(r"\b((?:[A-Z][a-z]+\s+){1,4})(Bureau|Ministry|Commissi
 OWN_WORDS = {"urumqi", "investment", "promotion", "promotions", "service", "services", "party", "the", "this", "what",
              "which", "how", "municipal", "city", "its", "our", "your", "does", "is", "are", "general", "public"}
 WHOLE_SCOPE = r"全市|全区|全省|全国|全自治区|city-?wide|whole\s+city|province-?wide|nationwide|all\s+departments"
-NOT_DISCLOSED = (r"哪家|哪个公司|哪些公司|供应商|中标|承印|每月|每个月|每周|每天|\bwhich\s+(company|firm|supplier|vendor|printer)|"
+NOT_DISCLOSED = (r"哪家|哪个公司|哪些公司|供应商|中标|承印|每月|每个月|每周|每天|品牌|型号|\bbrand|\bmodel\s+of|\bmake\s+of|\bwhich\s+(company|firm|supplier|vendor|printer)|"
                  r"\bsupplier|\bvendor|\bcontractor|\beach\s+month|\bper\s+month|\bmonthly|\bper\s+day|\bdaily\b")
 YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 
@@ -100,6 +103,10 @@ def plan(question: str, items: list[Item], *, years: set[str], known_text: str, 
         return Plan("compute", "rank", items, table_hint=table_hint)
     if has(COMPUTE_CUES["previous"], q) and items and not has(CHANGE_CUE, q):
         return Plan("compute", "previous", items, table_hint=table_hint)
+    if has(COMPUTE_CUES["average"], q) and items:
+        return Plan("compute", "average", items, table_hint=table_hint)
+    if has(COMPUTE_CUES["exclude"], q) and len(items) >= 2:
+        return Plan("compute", "exclude", items, table_hint=table_hint)
     if has(COMPUTE_CUES["share"], q) and len(items) >= 2:
         return Plan("compute", "share", items, table_hint=table_hint, measure="share")
     if has(COMPUTE_CUES["difference"], q) and len(items) >= 2 and not has(CHANGE_CUE, q):

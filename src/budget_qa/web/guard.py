@@ -1,0 +1,50 @@
+"""Keep the public app from serving files that the staff desk produced.
+
+Gradio 6.31 serves, from every mounted app's ``/gradio_api/file=`` route, any file inside its
+process-wide cache folder (``route_utils.file_fetch``: ``created_paths=[upload_dir, cache]``). The
+desk's reply downloads are moved into that cache, so without this guard they would be reachable
+through the public app at ``/gradio_api/file=<cache path>`` without logging in. The guard lets the
+public app serve only files that the public Blocks itself created or received.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import unquote
+
+Scope = MutableMapping[str, Any]
+ASGIApp = Callable[[Scope, Callable, Callable], Awaitable[None]]
+
+FILE_ROUTE = re.compile(r"^/gradio_api/file(?:=|/)(?P<path>.+)$")
+
+
+class PublicFileGuard:
+    """ASGI middleware for the parent app; requests under any of ``protected_prefixes`` (the desk,
+    which has its own login) pass through untouched."""
+
+    def __init__(self, app: ASGIApp, blocks: Any, protected_prefixes: tuple[str, ...] = ("/desk",)) -> None:
+        self.app, self.blocks, self.protected = app, blocks, protected_prefixes
+
+    def created(self, path: str) -> bool:
+        target = os.path.abspath(path)
+        for files in getattr(self.blocks, "temp_file_sets", []):
+            if target in files or any(os.path.abspath(str(f)) == target for f in files):
+                return True
+        return False
+
+    async def __call__(self, scope: Scope, receive: Callable, send: Callable) -> None:
+        if scope.get("type") == "http":
+            path = scope.get("path", "")
+            if not any(path == p or path.startswith(p + "/") for p in self.protected):
+                m = FILE_ROUTE.match(path)
+                if m and not self.created(unquote(m.group("path"))):
+                    body = b'{"detail":"File not allowed."}'
+                    await send({"type": "http.response.start", "status": 403,
+                                "headers": [(b"content-type", b"application/json"),
+                                            (b"content-length", str(len(body)).encode())]})
+                    await send({"type": "http.response.body", "body": body})
+                    return
+        await self.app(scope, receive, send)
