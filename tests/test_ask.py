@@ -156,3 +156,51 @@ def test_every_number_in_answers_is_grounded(qa):
               "What is the total budget?", "为什么基本支出增长？"]:
         a = qa.ask(q)
         assert not [n for n in a.notes if n.startswith("grounding")], (q, a.answer, a.notes)
+
+
+@pytest.mark.parametrize(
+    "question,expected,formula",
+    [
+        ("退休人员人均退休费是多少？", "0.99", "15.83 ÷ 16"),
+        ("What is the average value of the bureau's vehicles?", "21.36", "106.82 ÷ 5"),
+        ("在职人数比编制数少几个？", "3", "41 − 38"),
+        ("车辆、办公家具和其他资产加起来价值多少？", "352.20", "106.82 + 24.31 + 221.07"),
+    ],
+)
+def test_averages_counts_and_values_are_not_mixed(qa, question, expected, formula):
+    a = qa.ask(question)
+    assert a.route == "compute" and formula in a.answer and expected in a.answer, a.answer
+
+
+def test_english_words_match_rows_by_overlap(qa):
+    a = qa.ask("How much does the bureau pay into the basic pension insurance scheme for its staff?")
+    assert "69.56" in a.answer and "54" not in a.answer  # not the headcount behind 'staff'
+    a = qa.ask("What is the budget for the investment promotion service fee project?")
+    assert "8.00" in a.answer
+
+
+def test_follow_up_relations_carry_items(qa):
+    a = ask_conv(qa, "差旅费预算多少", "培训费呢", "两者合计多少")[2]
+    assert a.route == "compute" and "5.80" in a.answer
+    a = ask_conv(qa, "2024年人员经费多少？", "占基本支出的比例呢？")[1]
+    assert "90.00%" in a.answer
+    a = ask_conv(qa, "2024年三公经费是多少？", "那公务接待费呢？", "比上年减少了多少？")[2]
+    assert "2.00" in a.answer and "18.35%" in a.answer
+
+
+def test_reason_quotes_the_reason_sentence(qa):
+    a = qa.ask("公务接待费为什么减少？")
+    assert "主要原因" in a.answer and "压缩" in a.answer and a.citations[0].section == "十"
+
+
+def test_column_words_select_columns(qa):
+    a = qa.ask("去年走访和联系商会及会员企业实际完成了多少次？")
+    assert "1100" in a.answer and a.citations[0].column == "上年完成值"
+    a = qa.ask("公用经费预算多少？")
+    assert [f.value for f in a.figures] == ["70.32"]
+
+
+@pytest.mark.parametrize("question", ["乌鲁木齐市2024年全市一般公共预算收入是多少？", "招商一科科长叫什么名字？",
+                                      "公务用车是什么品牌和型号？", "What is the Beijing Education Bureau travel budget?"])
+def test_more_abstentions(qa, question):
+    assert qa.ask(question).answerable is False
