@@ -195,7 +195,10 @@ class BudgetQA:
     # ---------- routes ----------
     def _answer_lookup(self, ans, p: Plan, q, lang, cites, want_yuan) -> None:
         blocks, used = [], False
-        pairs = self._row_column_pairs(p.items) if not p.measure else [(i, None) for i in p.items]
+        items = p.items
+        if len(items) >= 2 and any(_alias(i.text) for i in items):
+            items = [i for i in items if not _alias(i.text)] or items  # 'how much of the total is X' asks for X
+        pairs = self._row_column_pairs(items) if not p.measure else [(i, None) for i in items]
         cue = _column_cue(q)
         if cue and not p.measure:
             pairs = [(i, cue) for i, _ in pairs if not self.terms.is_column(i.text) or i.text == cue] or pairs
@@ -230,7 +233,7 @@ class BudgetQA:
     def _candidates(self, item: Item, p: Plan, column: str | None = None) -> list[Fact]:
         if p.measure in ("change", "share"):
             wanted = CHANGE_COLUMNS if p.measure == "change" else ("占比",)
-            narrative = [f for f in self._safe(row=item.text, narrative=True, all_columns=True) if f.kind == "narrative"]
+            narrative = self._narrative(item.text)
             hits = _prefer_exact([f for f in narrative if f.column in wanted], item.text)
             if hits:
                 # the whole statement: '…814.99 万元，占 96.70%，比上年增加 127.41 万元，增长 18.53%'
@@ -240,7 +243,10 @@ class BudgetQA:
         alias = _alias(item.text)
         if alias and column is None:
             facts = self._safe(table=alias[0], row=alias[1])
-            facts += [f for f in self._safe(row=item.text, narrative=True) if f.kind == "narrative" and f.column == "数额"]
+            values = {f.value for f in facts}
+            # a sentence that restates the same total supports it; '财政拨款收支总预算 814.99' is another total
+            facts += [f for f in self._safe(row=item.text, narrative=True)
+                      if f.kind == "narrative" and f.column == "数额" and (f.value in values or not values)]
             return sorted(facts, key=_fact_order)
         if p.table_hint:
             facts = self._safe(table=p.table_hint, row=item.text, column=column)
@@ -255,6 +261,24 @@ class BudgetQA:
             facts += [f for f in self._safe(row=item.text, narrative=True)
                       if f.kind == "narrative" and f.column in ("数额", "价值")]
         return sorted(_prefer_exact(facts, item.text), key=_fact_order)
+
+    def _narrative(self, label: str) -> list[Fact]:
+        """Figures stated in sentences about an item; '…缴费' also finds '…缴费支出', '一般公共预算拨款' finds '一般公共预算'."""
+        from .facts import row_keys
+
+        scope = getattr(self._local, "scope", {})
+        where, params = "kind = 'narrative'", []
+        if scope:
+            ids = self.store.doc_ids(scope.get("department") or scope.get("year"))
+            where += f" AND doc_id IN ({','.join('?' * len(ids))})" if ids else " AND 0"
+            params += ids
+        key, plain = row_keys(label)
+        variants = [plain, re.sub(r"(拨款|资金|经费)$", "", plain)]
+        for v in dict.fromkeys(x for x in variants if len(x) >= 2):
+            facts = self.store.query(f"{where} AND (row_plain = ? OR row_plain LIKE ?)", (*params, v, f"%{v}%"))
+            if facts:
+                return facts
+        return []
 
     def _is_fact_subject(self, term: str) -> bool:
         """A glossary term that names figures ('机关运行经费' → '机关运行经费财政拨款预算'), not a bare word ('经费')."""

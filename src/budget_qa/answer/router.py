@@ -16,12 +16,12 @@ COMPUTE_CUES = {
     "rank": r"最大|最多|最高|最少|最小|最低|排名|排序|前三|哪一?项.{0,6}(多|大|高)|\blargest\b|\bbiggest\b|\bhighest\b|\bmost\b|\bsmallest\b|\blowest\b|\bleast\b|\brank|\btop\s+\d",
     "previous": r"(上年|去年|上一年)(?!结转|完成|实际完成)|2023\s*年?.{0,8}预算|(last|previous|prior)\s+year(?!'s\s+actual)|the\s+year\s+before",
 }
-CHANGE_CUE = r"增长|增加|减少|下降|变化|变动|增减|涨|降|\bincrease|\bdecrease|\bgrow|\bgrowth|\bchange|\brise|\brose|\bfall|\bfell|\bdrop|\bcut\b|compared"
+CHANGE_CUE = r"增长|增加|减少|下降|变化|变动|增减|涨|降|比上年[多少]|比去年[多少]|\b(less|more|lower|higher)\b.{0,50}\b(than|compared)\b.{0,20}\b(last|previous|prior)\s+year|\bgo(es|ne)?\s+(up|down)|\bwent\s+(up|down)|\bincrease|\bdecrease|\bgrow|\bgrowth|\bchange|\brise|\brose|\bfall|\bfell|\bdrop|\bcut\b|compared"
 SHARE_STATED_CUE = r"占|share|percent|proportion"
 REASON_CUE = r"为什么|原因|为何|why|reason|because|explain"
 DESCRIBE_CUE = (r"是什么|什么是|含义|意思|定义|指什么|职能|职责|负责|做什么|干什么|科室|机构|设置|用途|用于|用来|依据|根据什么|设立|如何|怎么|"
-                r"哪些|介绍|说明|\bwhat\s+(is|are|does|do)\b.*\b(mean|function|responsib|division|department|role|purpose|for)\b|"
-                r"\bdefin|\bdescribe|\bexplain|\bfunctions?\b|\bresponsib|\bdivisions?\b|\bpurpose|\bused\s+for|\bbasis\b|\bhow\b")
+                r"哪些|介绍|说明|\bwhat\s+(is|are|does|do)\b.*\b(mean|function|responsib|division|role|purpose)\b|"
+                r"\bdefin|\bdescribe|\bexplain|\bfunctions?\b|\bresponsib|\bdivisions?\b|\bpurpose|\bused\s+for|\bbasis\b|\bfor\s*\?\s*$")
 LIST_CUE = r"哪几[个项笔类]|哪些|\bwhich\s+(divisions?|offices?|sections?|departments?|items?\s+are|projects?\s+are)|\blist\b|分别是哪"
 FIGURE_CUE = (r"多少|(?<!哪)几|金额|数额|预算数|是多少|how\s+much|how\s+many|what\s+is\s+the\s+(total|amount|budget|figure|number)|"
               r"amount|budget(ed)?|figure|spend|cost|allocat|value|count|number\s+of|target")
