@@ -254,13 +254,31 @@ class BudgetQA:
             facts, how = self._matched(row=item.text, column=column)
             if how not in ("exact", "code") and column is None and self.terms.is_column(item.text):
                 facts = []  # '公用经费' is a column: its total, not rows that merely contain the words
+            if how in ("partial", "fuzzy") and column is None:
+                # '退休' is said in a sentence ('退休 16 人'); rows that merely contain it (行政单位离退休) are not it
+                said = [f for f in self._narrative(item.text)
+                        if fold(f.row_label) == fold(item.text) and f.column in ("数额", "价值")]
+                if said:
+                    facts = said
         if column is None and self.terms.is_column(item.text) and not any(f.value for f in facts):
             facts += [f for f in self._safe(row="总计", column=item.text) if f.value is not None]
             facts += [f for f in self._safe(row="合计", column=item.text) if f.value is not None and f.table_no.startswith("表")]
         if not facts or all(f.value is None for f in facts):
             facts += [f for f in self._safe(row=item.text, narrative=True)
                       if f.kind == "narrative" and f.column in ("数额", "价值")]
-        return sorted(_prefer_exact(facts, item.text), key=_fact_order)
+        facts = _prefer_exact(facts, item.text)
+        if facts and all(f.kind == "narrative" and f.unit in ("人", "名") for f in facts):
+            # a headcount is read with its sentence: 编制数 41，实有人数 54 人，其中：在职 38 人…退休 16 人
+            quotes = {f.quote for f in facts}
+            facts += [g for g in self._sentence_figures(quotes)
+                      if g.unit in ("人", "名") and g.column == "数额" and g not in facts]
+        return sorted(facts, key=_fact_order)
+
+    def _sentence_figures(self, quotes: set[str]) -> list[Fact]:
+        out = []
+        for q in quotes:
+            out += self.store.query("kind = 'narrative' AND quote = ?", (q,))
+        return out
 
     def _narrative(self, label: str) -> list[Fact]:
         """Figures stated in sentences about an item; '…缴费' also finds '…缴费支出', '一般公共预算拨款' finds '一般公共预算'."""

@@ -11,58 +11,24 @@ from .i18n import EXAMPLES, LANGS, coverage, t
 from .render import esc
 from .views import audit_html, table_choices, table_html
 
-CSS = """
-#bqa-head { align-items: center; gap: 8px; }
-#bqa-head h2 { margin: 0; }
-#bqa-lang { flex-grow: 0 !important; min-width: 180px !important; }
-#bqa-chat table { display: block; overflow-x: auto; max-width: min(calc(100vw - 120px), 880px); font-size: 0.85em; }
-#bqa-chat .message-content, #bqa-chat .thought-group { min-width: 0; overflow-wrap: anywhere; }
-#bqa-chat th, #bqa-chat td { white-space: nowrap; padding: 2px 8px !important; }
-#bqa-chat details.bqa-cite { margin: 4px 0; }
-#bqa-chat details.bqa-cite summary { cursor: pointer; font-weight: 600; }
-#bqa-chat .bqa-doc { font-size: 0.8em; opacity: 0.75; margin: 2px 0; word-break: break-all; }
-#bqa-chat blockquote { margin: 4px 0 4px 4px; padding-left: 8px; border-left: 3px solid var(--border-color-primary);
-  font-size: 0.9em; word-break: break-word; }
-#bqa-ask { align-items: stretch; }
-#bqa-send { min-width: 72px !important; flex-grow: 0 !important; }
-.bqa-scroll { overflow-x: auto; max-width: min(calc(100vw - 30px), 1040px); }
-.bqa-table table, .bqa-audit table { border-collapse: collapse; font-size: 0.85em; }
-.bqa-table th, .bqa-table td, .bqa-audit th, .bqa-audit td { border: 1px solid var(--border-color-primary);
-  padding: 2px 6px; white-space: nowrap; }
-.bqa-table-title { font-weight: 600; margin: 4px 0; }
-.bqa-unit { font-weight: 400; margin-left: 1em; opacity: 0.75; }
-.bqa-meta { font-size: 0.85em; margin-bottom: 6px; }
-.bqa-note { font-style: italic; }
-.bqa-mismatch { border-left: 4px solid #d33; padding: 4px 8px; margin: 6px 0; word-break: break-word; }
-.bqa-audit li { word-break: break-word; }
-.bqa-values { font-size: 0.85em; margin-top: -4px; }
-.bqa-caption { opacity: 0.8; margin-bottom: 2px; }
-#bqa-feedback { align-items: center; flex-wrap: wrap; gap: 6px; }
-#bqa-feedback > * { flex: 0 1 auto !important; min-width: 0 !important; }
-#bqa-comment { min-width: 200px !important; flex: 1 1 240px !important; }
-@media (max-width: 600px) {
-  #bqa-head h2 { font-size: 1.2em; }
-  #bqa-chat { height: 62vh !important; }
-  .bqa-table th, .bqa-table td { font-size: 0.8em; }
-}
-"""
-
-# Gradio scopes CSS to the app's content; the page padding around it needs a plain <style> in <head>.
-HEAD = """<style>
-@media (max-width: 600px) { .gradio-container .main.app { padding-left: 10px !important; padding-right: 10px !important; } }
-</style>"""
-
-THEME = "default"
-
 
 def _values_md(c: Chart, lang: str) -> str:
     """Under each chart: the table it is drawn from, and the exact printed values."""
     blank = "（空）" if lang == "zh" else "(blank)"
-    parts = [(f"{esc(r['item'])}" if lang == "zh" or r["item_en"] == r["item"] else
-              f"{esc(r['item_en'])} ({esc(r['item'])})") + f"：<b>{esc(r['printed'] or blank)}</b>"
-             for _, r in c.data.iterrows()]
-    return (f'<div class="bqa-values"><div class="bqa-caption">{esc(c.caption(lang))}</div>'
-            + "　".join(parts) + "</div>")
+    parts = [
+        (
+            f"{esc(r['item'])}"
+            if lang == "zh" or r["item_en"] == r["item"]
+            else f"{esc(r['item_en'])} ({esc(r['item'])})"
+        )
+        + f"：<b>{esc(r['printed'] or blank)}</b>"
+        for _, r in c.data.iterrows()
+    ]
+    return (
+        f'<div class="bqa-values"><div class="bqa-caption">{esc(c.caption(lang))}</div>'
+        + "　".join(parts)
+        + "</div>"
+    )
 
 
 def _plot(c: Chart, lang: str) -> dict:
@@ -89,39 +55,80 @@ def build_public(ctx: WebContext) -> gr.Blocks:
         about = gr.Markdown(coverage(docs, "zh"), elem_id="bqa-about")
         with gr.Tabs():
             with gr.Tab(t("tab_chat", "zh"), id="chat") as tab_chat:
-                bot = gr.Chatbot(elem_id="bqa-chat", label=t("chat_label", "zh"), show_label=False, height=520,
-                                 buttons=["copy", "copy_all"], latex_delimiters=[], sanitize_html=True,
-                                 feedback_options=("Like", "Dislike"), autoscroll=True,
-                                 placeholder=t("chat_placeholder", "zh"))
+                bot = gr.Chatbot(
+                    elem_id="bqa-chat",
+                    label=t("chat_label", "zh"),
+                    show_label=False,
+                    height=520,
+                    buttons=["copy", "copy_all"],
+                    latex_delimiters=[],
+                    sanitize_html=True,
+                    feedback_options=("Like", "Dislike"),
+                    autoscroll=True,
+                    placeholder=t("chat_placeholder", "zh"),
+                )
                 with gr.Row(elem_id="bqa-ask"):
-                    box = gr.Textbox(placeholder=t("placeholder", "zh"), show_label=False, lines=1, max_lines=4,
-                                     scale=5, elem_id="bqa-question", autofocus=True)
+                    box = gr.Textbox(
+                        placeholder=t("placeholder", "zh"),
+                        show_label=False,
+                        lines=1,
+                        max_lines=4,
+                        scale=5,
+                        elem_id="bqa-question",
+                        autofocus=True,
+                    )
                     send = gr.Button(t("send", "zh"), variant="primary", scale=1, elem_id="bqa-send")
-                gr.Examples([[q] for q, _ in EXAMPLES], inputs=[box],
-                            label="示例问题（数字 · 比较 · 文字说明 · 追问）/ Examples (figure · comparison · text · follow-up)",
-                            example_labels=[label for _, label in EXAMPLES], examples_per_page=len(EXAMPLES))
+                gr.Examples(
+                    [[q] for q, _ in EXAMPLES],
+                    inputs=[box],
+                    label="示例问题（数字 · 比较 · 文字说明 · 追问）/ Examples (figure · comparison · text · follow-up)",
+                    example_labels=[label for _, label in EXAMPLES],
+                    examples_per_page=len(EXAMPLES),
+                )
                 with gr.Row(elem_id="bqa-feedback"):
                     fb_label = gr.Markdown(t("feedback_label", "zh"))
                     up = gr.Button(t("helpful", "zh"), size="sm", elem_id="bqa-up")
                     down = gr.Button(t("not_helpful", "zh"), size="sm", elem_id="bqa-down")
                     clear = gr.Button(t("clear", "zh"), size="sm", elem_id="bqa-clear")
                 with gr.Row(elem_id="bqa-comment-row"):
-                    note = gr.Textbox(placeholder=t("comment", "zh"), show_label=False, lines=1, scale=4,
-                                      elem_id="bqa-comment")
+                    note = gr.Textbox(
+                        placeholder=t("comment", "zh"),
+                        show_label=False,
+                        lines=1,
+                        scale=4,
+                        elem_id="bqa-comment",
+                    )
                     note_send = gr.Button(t("send_comment", "zh"), size="sm", scale=1)
                 status = gr.Markdown("", elem_id="bqa-status")
             with gr.Tab(t("tab_glance", "zh"), id="glance") as tab_glance:
                 glance_intro = gr.Markdown(t("glance_intro", "zh"))
                 plots, values = [], []
                 for c in charts:
-                    plots.append(gr.BarPlot(c.data, y="amount", tooltip=["item", "item_en", "printed"],
-                                            y_title=c.unit, x_title=" ", x_label_angle=-30, height=280,
-                                            y_lim=[0, None], elem_id=f"bqa-chart-{c.key}", **_plot(c, "zh")))
+                    plots.append(
+                        gr.BarPlot(
+                            c.data,
+                            y="amount",
+                            tooltip=["item", "item_en", "printed"],
+                            y_title=c.unit,
+                            x_title=" ",
+                            x_label_angle=-30,
+                            height=280,
+                            y_lim=[0, None],
+                            elem_id=f"bqa-chart-{c.key}",
+                            **_plot(c, "zh"),
+                        )
+                    )
                     values.append(gr.HTML(_values_md(c, "zh")))
             with gr.Tab(t("tab_tables", "zh"), id="tables") as tab_tables:
-                pick = gr.Dropdown(choices, value=choices[0][1] if choices else None, label=t("pick_table", "zh"),
-                                   elem_id="bqa-pick")
-                table_view = gr.HTML(pick_table(choices[0][1], "中文") if choices else "", elem_id="bqa-table")
+                pick = gr.Dropdown(
+                    choices,
+                    value=choices[0][1] if choices else None,
+                    label=t("pick_table", "zh"),
+                    elem_id="bqa-pick",
+                )
+                table_view = gr.HTML(
+                    pick_table(choices[0][1], "中文") if choices else "", elem_id="bqa-table"
+                )
             with gr.Tab(t("tab_audit", "zh"), id="audit") as tab_audit:
                 audit_view = gr.HTML(audit_html(findings, "zh"), elem_id="bqa-audit")
 
@@ -137,10 +144,18 @@ def build_public(ctx: WebContext) -> gr.Blocks:
         def _ui(label: str) -> str:
             return LANGS.get(label, "zh")
 
-        up.click(lambda s, lg: chat.rate(ctx, s, True, _ui(lg)), [state, lang], [status], api_visibility="private")
-        down.click(lambda s, lg: chat.rate(ctx, s, False, _ui(lg)), [state, lang], [status], api_visibility="private")
-        note_send.click(lambda s, txt, lg: chat.comment(ctx, s, txt, _ui(lg)), [state, note, lang],
-                        [status, note], api_visibility="private")
+        up.click(
+            lambda s, lg: chat.rate(ctx, s, True, _ui(lg)), [state, lang], [status], api_visibility="private"
+        )
+        down.click(
+            lambda s, lg: chat.rate(ctx, s, False, _ui(lg)), [state, lang], [status], api_visibility="private"
+        )
+        note_send.click(
+            lambda s, txt, lg: chat.comment(ctx, s, txt, _ui(lg)),
+            [state, note, lang],
+            [status, note],
+            api_visibility="private",
+        )
 
         def on_like(s, lg, data: gr.LikeData):
             return chat.like(ctx, s, data.index, data.liked, _ui(lg))
@@ -150,21 +165,57 @@ def build_public(ctx: WebContext) -> gr.Blocks:
 
         def switch(label: str):
             lg = _ui(label)
-            out = [gr.Markdown(f"## {t('title', lg)}"), gr.Markdown(coverage(docs, lg)),
-                   gr.Tab(label=t("tab_chat", lg)), gr.Tab(label=t("tab_glance", lg)),
-                   gr.Tab(label=t("tab_tables", lg)), gr.Tab(label=t("tab_audit", lg)),
-                   gr.Chatbot(label=t("chat_label", lg), placeholder=t("chat_placeholder", lg)), gr.Textbox(placeholder=t("placeholder", lg)),
-                   gr.Button(t("send", lg)), gr.Markdown(t("feedback_label", lg)), gr.Button(t("helpful", lg)),
-                   gr.Button(t("not_helpful", lg)), gr.Button(t("clear", lg)), gr.Textbox(placeholder=t("comment", lg)),
-                   gr.Button(t("send_comment", lg)), gr.Markdown(t("glance_intro", lg)),
-                   gr.Dropdown(label=t("pick_table", lg)), gr.HTML(audit_html(findings, lg))]
+            out = [
+                gr.Markdown(f"## {t('title', lg)}"),
+                gr.Markdown(coverage(docs, lg)),
+                gr.Tab(label=t("tab_chat", lg)),
+                gr.Tab(label=t("tab_glance", lg)),
+                gr.Tab(label=t("tab_tables", lg)),
+                gr.Tab(label=t("tab_audit", lg)),
+                gr.Chatbot(label=t("chat_label", lg), placeholder=t("chat_placeholder", lg)),
+                gr.Textbox(placeholder=t("placeholder", lg)),
+                gr.Button(t("send", lg)),
+                gr.Markdown(t("feedback_label", lg)),
+                gr.Button(t("helpful", lg)),
+                gr.Button(t("not_helpful", lg)),
+                gr.Button(t("clear", lg)),
+                gr.Textbox(placeholder=t("comment", lg)),
+                gr.Button(t("send_comment", lg)),
+                gr.Markdown(t("glance_intro", lg)),
+                gr.Dropdown(label=t("pick_table", lg)),
+                gr.HTML(audit_html(findings, lg)),
+            ]
             out += [gr.BarPlot(**_plot(c, lg)) for c in charts]
             out += [gr.HTML(_values_md(c, lg)) for c in charts]
             return out
 
-        lang.change(switch, [lang], [title, about, tab_chat, tab_glance, tab_tables, tab_audit, bot, box, send,
-                                     fb_label, up, down, clear, note, note_send, glance_intro, pick, audit_view,
-                                     *plots, *values], api_visibility="private")
+        lang.change(
+            switch,
+            [lang],
+            [
+                title,
+                about,
+                tab_chat,
+                tab_glance,
+                tab_tables,
+                tab_audit,
+                bot,
+                box,
+                send,
+                fb_label,
+                up,
+                down,
+                clear,
+                note,
+                note_send,
+                glance_intro,
+                pick,
+                audit_view,
+                *plots,
+                *values,
+            ],
+            api_visibility="private",
+        )
     return demo
 
 
@@ -180,30 +231,70 @@ def build_desk(ctx: WebContext) -> gr.Blocks:
                 with gr.Row():
                     q = gr.Textbox(label="搜索 / Search text", scale=3, elem_id="desk-search")
                     lang = gr.Dropdown([any_, "zh", "en"], value=any_, label="语言 / Language", scale=1)
-                    route = gr.Dropdown([any_, "lookup", "compute", "retrieval", "abstain"], value=any_,
-                                        label="路由 / Route", scale=1)
-                    fb = gr.Dropdown([any_, "up", "down", "none"], value=any_, label="反馈 / Feedback", scale=1)
-                    channel = gr.Dropdown([any_, "public", "desk"], value=any_, label="来源 / Channel", scale=1)
+                    route = gr.Dropdown(
+                        [any_, "lookup", "compute", "retrieval", "abstain"],
+                        value=any_,
+                        label="路由 / Route",
+                        scale=1,
+                    )
+                    fb = gr.Dropdown(
+                        [any_, "up", "down", "none"], value=any_, label="反馈 / Feedback", scale=1
+                    )
+                    channel = gr.Dropdown(
+                        [any_, "public", "desk"], value=any_, label="来源 / Channel", scale=1
+                    )
                 with gr.Row():
                     d0 = gr.Textbox(label="起始日期 / From (YYYY-MM-DD)", scale=1)
                     d1 = gr.Textbox(label="截止日期 / To (YYYY-MM-DD)", scale=1)
                     go = gr.Button("搜索 / Search", variant="primary", scale=1, elem_id="desk-go")
-                log = gr.Dataframe(desk.search_log(ctx), interactive=False, wrap=True, max_height=420,
-                                   column_widths=["56px", "150px", "70px", "76px", "84px", "84px", "260px",
-                                                  "340px", "160px"],
-                                   elem_id="desk-log", label="点击一行选择 / click a row to select it")
+                log = gr.Dataframe(
+                    desk.search_log(ctx),
+                    interactive=False,
+                    wrap=True,
+                    max_height=420,
+                    column_widths=[
+                        "56px",
+                        "150px",
+                        "70px",
+                        "76px",
+                        "84px",
+                        "84px",
+                        "260px",
+                        "340px",
+                        "160px",
+                    ],
+                    elem_id="desk-log",
+                    label="点击一行选择 / click a row to select it",
+                )
                 with gr.Row():
                     ex_id = gr.Textbox(label="记录编号 / Exchange id", scale=1, elem_id="desk-id")
-                    reply_lang = gr.Radio([("中文", "zh"), ("English", "en")], value="zh",
-                                          label="答复语言 / Reply language", scale=1)
-                    draft = gr.Button("生成答复稿 / Draft reply", variant="primary", scale=1, elem_id="desk-draft")
-                detail = gr.Textbox(label="记录详情 / Exchange", lines=5, interactive=False, elem_id="desk-detail")
+                    reply_lang = gr.Radio(
+                        [("中文", "zh"), ("English", "en")],
+                        value="zh",
+                        label="答复语言 / Reply language",
+                        scale=1,
+                    )
+                    draft = gr.Button(
+                        "生成答复稿 / Draft reply", variant="primary", scale=1, elem_id="desk-draft"
+                    )
+                detail = gr.Textbox(
+                    label="记录详情 / Exchange", lines=5, interactive=False, elem_id="desk-detail"
+                )
             with gr.Tab("新问题 / New question", id="new"):
                 new_q = gr.Textbox(label="问题 / Question", lines=2, elem_id="desk-question")
-                new_lang = gr.Radio([("中文", "zh"), ("English", "en")], value="zh", label="答复语言 / Reply language")
-                new_go = gr.Button("回答并生成答复稿 / Answer and draft", variant="primary", elem_id="desk-ask")
-        preview = gr.Textbox(label="答复稿（Markdown）/ Reply draft", lines=14, interactive=False,
-                             buttons=["copy"], elem_id="desk-preview")
+                new_lang = gr.Radio(
+                    [("中文", "zh"), ("English", "en")], value="zh", label="答复语言 / Reply language"
+                )
+                new_go = gr.Button(
+                    "回答并生成答复稿 / Answer and draft", variant="primary", elem_id="desk-ask"
+                )
+        preview = gr.Textbox(
+            label="答复稿（Markdown）/ Reply draft",
+            lines=14,
+            interactive=False,
+            buttons=["copy"],
+            elem_id="desk-preview",
+        )
         with gr.Row():
             md_file = gr.File(label="Markdown (.md)", interactive=False, elem_id="desk-md")
             docx_file = gr.File(label="Word (.docx)", interactive=False, elem_id="desk-docx")
@@ -220,8 +311,12 @@ def build_desk(ctx: WebContext) -> gr.Blocks:
 
         log.select(select, None, [ex_id, detail], api_visibility="private")
         ex_id.submit(lambda e: desk.exchange_detail(ctx, e), [ex_id], [detail], api_visibility="private")
-        draft.click(lambda e, lg: desk.draft_for_exchange(ctx, e, lg), [ex_id, reply_lang],
-                    [preview, md_file, docx_file], api_visibility="private")
+        draft.click(
+            lambda e, lg: desk.draft_for_exchange(ctx, e, lg),
+            [ex_id, reply_lang],
+            [preview, md_file, docx_file],
+            api_visibility="private",
+        )
 
         def ask_new(question: str, lg: str, request: gr.Request):
             return desk.draft_for_question(ctx, question, lg, getattr(request, "username", None) or "staff")

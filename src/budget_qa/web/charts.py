@@ -44,8 +44,14 @@ def _frame(items: list[tuple[str, str | None]]) -> pd.DataFrame:
     rows = []
     for label, printed in items:
         en = g.english(label) or g.english(strip_numbering(label)) or label
-        rows.append({"item": label, "item_en": en, "amount": float(printed) if printed else 0.0,
-                     "printed": printed or ""})
+        rows.append(
+            {
+                "item": label,
+                "item_en": en,
+                "amount": float(printed) if printed else 0.0,
+                "printed": printed or "",
+            }
+        )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -80,8 +86,16 @@ def income_by_source(doc: Document) -> Chart | None:
     left = [r for r in t.rows if r.side == "收入" or (not r.side and "收入" in r.label)]
     items = [(strip_numbering(r.label), _first_value(r)) for r in left if _SOURCE_ITEM.match(r.label)]
     items = [(label, v) for label, v in items if v]
-    return Chart("income", "收入来源", "Income by source", t.label, "收入方，按来源", "income side, by source",
-                 _frame(items), t.unit or "万元")
+    return Chart(
+        "income",
+        "收入来源",
+        "Income by source",
+        t.label,
+        "收入方，按来源",
+        "income side, by source",
+        _frame(items),
+        t.unit or "万元",
+    )
 
 
 def expenditure_by_function(doc: Document) -> Chart | None:
@@ -90,8 +104,16 @@ def expenditure_by_function(doc: Document) -> Chart | None:
     if t is None:
         return None
     items = [(r.label, _value(r, "合计") or _first_value(r)) for r in t.rows if r.code and len(r.code) == 3]
-    return Chart("function", "支出功能分类（类）", "Expenditure by function class", t.label, "“类”级科目，合计列", "class (类) rows, total column",
-                 _frame(items), t.unit or "万元")
+    return Chart(
+        "function",
+        "支出功能分类（类）",
+        "Expenditure by function class",
+        t.label,
+        "“类”级科目，合计列",
+        "class (类) rows, total column",
+        _frame(items),
+        t.unit or "万元",
+    )
 
 
 def basic_vs_project(doc: Document) -> Chart | None:
@@ -101,8 +123,16 @@ def basic_vs_project(doc: Document) -> Chart | None:
     if t is None or total is None:
         return None
     items = [("基本支出", _value(total, "基本支出")), ("项目支出", _value(total, "项目支出"))]
-    return Chart("basic_project", "基本支出与项目支出", "Basic vs project expenditure", t.label, "总计行", "total row",
-                 _frame(items), t.unit or "万元")
+    return Chart(
+        "basic_project",
+        "基本支出与项目支出",
+        "Basic vs project expenditure",
+        t.label,
+        "总计行",
+        "total row",
+        _frame(items),
+        t.unit or "万元",
+    )
 
 
 def personnel_vs_public(doc: Document) -> Chart | None:
@@ -112,8 +142,16 @@ def personnel_vs_public(doc: Document) -> Chart | None:
     if t is None or total is None:
         return None
     items = [("人员经费", _value(total, "人员经费")), ("公用经费", _value(total, "公用经费"))]
-    return Chart("personnel_public", "人员经费与公用经费", "Personnel vs public expenses", t.label, "总计行", "total row",
-                 _frame(items), t.unit or "万元")
+    return Chart(
+        "personnel_public",
+        "人员经费与公用经费",
+        "Personnel vs public expenses",
+        t.label,
+        "总计行",
+        "total row",
+        _frame(items),
+        t.unit or "万元",
+    )
 
 
 def three_public(doc: Document) -> Chart | None:
@@ -128,8 +166,16 @@ def three_public(doc: Document) -> Chart | None:
         if key in ("合计", "总计") or key.startswith("其中") or ("运行费" in key and "购置" not in key):
             continue
         items.append((re.sub(r"（小计）|\(小计\)", "", r.label), _value(r, "合计")))
-    return Chart("three_public", "“三公”经费", "'Three public expenses'", t.label, "各项，合计列", "each item, total column; blank = no amount printed",
-                 _frame(items), t.unit or "万元")
+    return Chart(
+        "three_public",
+        "“三公”经费",
+        "'Three public expenses'",
+        t.label,
+        "各项，合计列",
+        "each item, total column; blank = no amount printed",
+        _frame(items),
+        t.unit or "万元",
+    )
 
 
 BUILDERS = (income_by_source, expenditure_by_function, basic_vs_project, personnel_vs_public, three_public)

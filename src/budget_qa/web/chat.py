@@ -35,8 +35,9 @@ def _session(request: object | None) -> tuple[str, str]:
     return session, str(client)
 
 
-def respond(ctx: WebContext, question: str, state: dict[str, Any] | None,
-            request: object | None = None) -> Iterator[tuple[list[dict], dict[str, Any], str]]:
+def respond(
+    ctx: WebContext, question: str, state: dict[str, Any] | None, request: object | None = None
+) -> Iterator[tuple[list[dict], dict[str, Any], str]]:
     """Answer one question, yielding (messages, state, textbox value) as the answer streams in."""
     state = state if state is not None else new_state()
     msgs: list[dict] = state["messages"]
@@ -50,8 +51,12 @@ def respond(ctx: WebContext, question: str, state: dict[str, Any] | None,
     msgs.append({"role": "user", "content": md_text(question)})
     allowed, wait = ctx.limiter.check(client_key(request))
     if not allowed:
-        msgs.append({"role": "assistant", "content": md_text(
-            t("rate_limited", lang, s=max(1, round(wait)), n=ctx.limiter.limit))})
+        msgs.append(
+            {
+                "role": "assistant",
+                "content": md_text(t("rate_limited", lang, s=max(1, round(wait)), n=ctx.limiter.limit)),
+            }
+        )
         yield list(msgs), state, question  # keep the question in the box so it can be sent again
         return
     msgs.append({"role": "assistant", "content": "…"})
@@ -83,8 +88,13 @@ def respond(ctx: WebContext, question: str, state: dict[str, Any] | None,
     msgs[-1] = {"role": "assistant", "content": answer_md(ans, ctx.qa.documents)}
     state["msg_exchange"][answer_index] = exchange_id
     if ans.citations:
-        msgs.append({"role": "assistant", "content": citations_html(ans.citations, ans.language),
-                     "metadata": {"title": sources_title(ans), "status": "done"}})
+        msgs.append(
+            {
+                "role": "assistant",
+                "content": citations_html(ans.citations, ans.language),
+                "metadata": {"title": sources_title(ans), "status": "done"},
+            }
+        )
         state["msg_exchange"][len(msgs) - 1] = exchange_id
     yield list(msgs), state, ""
 

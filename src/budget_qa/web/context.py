@@ -39,20 +39,29 @@ def ensure_index(settings: dict[str, Any], progress: Callable[[str], None] | Non
     keys = ("embedder", "embedding_model", "chroma_host", "chroma_port", "chroma_collection")
     retrieval = {k: settings[k] for k in keys if k in settings}
     try:
-        report = build_index([settings["corpus"]], index_dir, progress=lambda m: say(f"  {m}"),
-                             settings=retrieval)
+        report = build_index(
+            [settings["corpus"]], index_dir, progress=lambda m: say(f"  {m}"), settings=retrieval
+        )
     except Exception as err:  # retrieval not available: the facts still answer figure questions
         say(f"  retrieval index failed ({err}); building the fact store only")
-        report = build_index([settings["corpus"]], index_dir, progress=lambda m: say(f"  {m}"),
-                             with_retrieval=False)
+        report = build_index(
+            [settings["corpus"]], index_dir, progress=lambda m: say(f"  {m}"), with_retrieval=False
+        )
     say(f"Indexed {len(report.documents)} document(s), {report.facts} facts in {report.seconds:.1f} s")
     return index_dir
 
 
-def open_context(settings: dict[str, Any] | None = None, *, build: bool = True,
-                 progress: Callable[[str], None] | None = None, stream_delay: float = 0.02) -> WebContext:
+def open_context(
+    settings: dict[str, Any] | None = None,
+    *,
+    build: bool = True,
+    progress: Callable[[str], None] | None = None,
+    stream_delay: float = 0.02,
+) -> WebContext:
     s = settings_mod.defaults() | (settings or {})
     if build:
         ensure_index(s, progress)
     qa = BudgetQA.open(s["index_dir"], s)
-    return WebContext(qa, ExchangeLog.in_dir(s["data_dir"]), RateLimiter(int(s["rate_limit"])), s, stream_delay)
+    return WebContext(
+        qa, ExchangeLog.in_dir(s["data_dir"]), RateLimiter(int(s["rate_limit"])), s, stream_delay
+    )

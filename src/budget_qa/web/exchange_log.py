@@ -94,13 +94,28 @@ class ExchangeLog:
             finally:
                 conn.close()
 
-    def add(self, *, question: str, answer: dict[str, Any], session: str = "", client: str = "",
-            channel: str = "public", ts: str | None = None) -> int:
+    def add(
+        self,
+        *,
+        question: str,
+        answer: dict[str, Any],
+        session: str = "",
+        client: str = "",
+        channel: str = "public",
+        ts: str | None = None,
+    ) -> int:
         """Log one exchange; ``answer`` is ``Answer.to_dict()``. Returns the exchange id."""
         row = (
-            ts or time.strftime("%Y-%m-%dT%H:%M:%S"), session, client, channel, question,
-            answer.get("resolved_question", ""), answer.get("language", ""), answer.get("route", ""),
-            1 if answer.get("answerable", True) else 0, answer.get("answer", ""),
+            ts or time.strftime("%Y-%m-%dT%H:%M:%S"),
+            session,
+            client,
+            channel,
+            question,
+            answer.get("resolved_question", ""),
+            answer.get("language", ""),
+            answer.get("route", ""),
+            1 if answer.get("answerable", True) else 0,
+            answer.get("answer", ""),
             json.dumps(answer.get("citations", []), ensure_ascii=False),
             json.dumps(answer.get("figures", []), ensure_ascii=False),
             float((answer.get("timings_ms") or {}).get("total", 0.0)),
@@ -108,11 +123,18 @@ class ExchangeLog:
         with self._conn() as c:
             cur = c.execute(
                 "INSERT INTO exchanges (ts, session, client, channel, question, resolved, language, route, "
-                "answerable, answer, citations, figures, ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
+                "answerable, answer, citations, figures, ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                row,
+            )
             return int(cur.lastrowid or 0)
 
-    def set_feedback(self, exchange_id: int, feedback: str | None = None, comment: str | None = None,
-                     session: str | None = None) -> bool:
+    def set_feedback(
+        self,
+        exchange_id: int,
+        feedback: str | None = None,
+        comment: str | None = None,
+        session: str | None = None,
+    ) -> bool:
         """Record helpful ('up') / not helpful ('down') and/or a comment. With ``session``, only that
         session's own exchanges can be changed. Returns whether a row was updated."""
         if feedback is not None and feedback not in FEEDBACK:
@@ -136,14 +158,26 @@ class ExchangeLog:
             r = c.execute("SELECT * FROM exchanges WHERE id = ?", (int(exchange_id),)).fetchone()
         return Exchange.from_row(r) if r else None
 
-    def search(self, text: str = "", *, language: str = "", route: str = "", feedback: str = "",
-               date_from: str = "", date_to: str = "", channel: str = "", limit: int = 200) -> list[Exchange]:
+    def search(
+        self,
+        text: str = "",
+        *,
+        language: str = "",
+        route: str = "",
+        feedback: str = "",
+        date_from: str = "",
+        date_to: str = "",
+        channel: str = "",
+        limit: int = 200,
+    ) -> list[Exchange]:
         """Newest first. ``text`` matches question, answer or comment; ``feedback`` is up, down or none;
         dates are YYYY-MM-DD (inclusive)."""
         where, args = [], []
         if text.strip():
             like = "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            where.append("(question LIKE ? ESCAPE '\\' OR answer LIKE ? ESCAPE '\\' OR comment LIKE ? ESCAPE '\\')")
+            where.append(
+                "(question LIKE ? ESCAPE '\\' OR answer LIKE ? ESCAPE '\\' OR comment LIKE ? ESCAPE '\\')"
+            )
             args += [like, like, like]
         for col, val in (("language", language), ("route", route), ("channel", channel)):
             if val:
@@ -169,5 +203,7 @@ class ExchangeLog:
     def count(self, channel: str = "") -> int:
         with self._conn() as c:
             if channel:
-                return int(c.execute("SELECT count(*) FROM exchanges WHERE channel = ?", (channel,)).fetchone()[0])
+                return int(
+                    c.execute("SELECT count(*) FROM exchanges WHERE channel = ?", (channel,)).fetchone()[0]
+                )
             return int(c.execute("SELECT count(*) FROM exchanges").fetchone()[0])

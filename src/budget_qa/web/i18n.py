@@ -12,32 +12,43 @@ TEXT: dict[str, dict[str, str]] = {
     "tab_glance": {"zh": "预算概览", "en": "Budget at a glance"},
     "tab_tables": {"zh": "预算表", "en": "Tables"},
     "tab_audit": {"zh": "一致性核对", "en": "Audit"},
-    "placeholder": {"zh": "请输入问题，例如：2024年三公经费是多少？（中英文均可）",
-                    "en": "Ask a question, e.g. How much is budgeted for official receptions? (English or Chinese)"},
+    "placeholder": {
+        "zh": "请输入问题，例如：2024年三公经费是多少？（中英文均可）",
+        "en": "Ask a question, e.g. How much is budgeted for official receptions? (English or Chinese)",
+    },
     "send": {"zh": "提问", "en": "Ask"},
     "clear": {"zh": "清空对话", "en": "Clear chat"},
     "chat_label": {"zh": "对话", "en": "Conversation"},
     "examples": {"zh": "示例问题（点击填入）", "en": "Example questions (click to fill in)"},
-    "chat_placeholder": {"zh": "在下方输入问题，或点选示例问题。\n\nType a question below, or pick an example.",
-                         "en": "Type a question below, or pick an example.\n\n在下方输入问题，或点选示例问题。"},
+    "chat_placeholder": {
+        "zh": "在下方输入问题，或点选示例问题。\n\nType a question below, or pick an example.",
+        "en": "Type a question below, or pick an example.\n\n在下方输入问题，或点选示例问题。",
+    },
     "feedback_label": {"zh": "这个回答有帮助吗？", "en": "Was this answer helpful?"},
     "helpful": {"zh": "有帮助", "en": "Helpful"},
     "not_helpful": {"zh": "没有帮助", "en": "Not helpful"},
     "comment": {"zh": "补充意见（可选）", "en": "Comment (optional)"},
     "send_comment": {"zh": "提交意见", "en": "Send comment"},
     "thanks": {"zh": "已记录，谢谢您的反馈。", "en": "Recorded — thank you for the feedback."},
-    "nothing_to_rate": {"zh": "请先提问，再对回答评价。", "en": "Ask a question first, then rate the answer."},
-    "rate_limited": {"zh": "提问太频繁了，请约 {s} 秒后再试。（每分钟最多 {n} 个问题）",
-                     "en": "Too many questions at once — please try again in about {s} seconds "
-                           "(at most {n} questions a minute)."},
+    "nothing_to_rate": {
+        "zh": "请先提问，再对回答评价。",
+        "en": "Ask a question first, then rate the answer.",
+    },
+    "rate_limited": {
+        "zh": "提问太频繁了，请约 {s} 秒后再试。（每分钟最多 {n} 个问题）",
+        "en": "Too many questions at once — please try again in about {s} seconds "
+        "(at most {n} questions a minute).",
+    },
     "error": {"zh": "抱歉，这个问题无法处理：{e}", "en": "Sorry, this question could not be handled: {e}"},
     "pick_table": {"zh": "选择预算表", "en": "Pick a table"},
     "audit_passed": {"zh": "通过的核对项", "en": "Passed checks"},
     "audit_mismatches": {"zh": "不一致之处", "en": "Mismatches"},
     "audit_none": {"zh": "未发现不一致。", "en": "No mismatches found."},
-    "glance_intro": {"zh": "以下图表直接取自预算表，每张图下注明来源表。数值单位：万元。",
-                     "en": "Each chart is drawn straight from one of the disclosure's tables, named under it. "
-                           "Amounts in 万元 (10,000 yuan)."},
+    "glance_intro": {
+        "zh": "以下图表直接取自预算表，每张图下注明来源表。数值单位：万元。",
+        "en": "Each chart is drawn straight from one of the disclosure's tables, named under it. "
+        "Amounts in 万元 (10,000 yuan).",
+    },
     "lang_label": {"zh": "界面语言 / Language", "en": "Language / 界面语言"},
 }
 
@@ -63,10 +74,14 @@ def coverage(documents: list[Document], lang: str) -> str:
     items = "；".join(f"{d.department} {d.year} 年部门预算" for d in documents)
     items_en = "; ".join(f"{d.department} ({d.year} departmental budget)" for d in documents)
     if lang == "zh":
-        return (f"**本问答收录：** {items}。\n\n"
-                "可以问具体数字（如某项经费多少）、比例和比较、文字说明（职能、机构、绩效目标），也可以追问。"
-                "数字一律取自预算表原文，并附出处；文件没有写的内容会如实说明。")
-    return (f"**Covered:** {items_en}.\n\n"
-            "Ask for a figure, a share or comparison, or what the text says (functions, organisation, "
-            "performance targets); follow-up questions work. Figures are quoted exactly from the disclosure's "
-            "tables with their source; when the disclosure does not say, the answer says so.")
+        return (
+            f"**本问答收录：** {items}。\n\n"
+            "可以问具体数字（如某项经费多少）、比例和比较、文字说明（职能、机构、绩效目标），也可以追问。"
+            "数字一律取自预算表原文，并附出处；文件没有写的内容会如实说明。"
+        )
+    return (
+        f"**Covered:** {items_en}.\n\n"
+        "Ask for a figure, a share or comparison, or what the text says (functions, organisation, "
+        "performance targets); follow-up questions work. Figures are quoted exactly from the disclosure's "
+        "tables with their source; when the disclosure does not say, the answer says so."
+    )

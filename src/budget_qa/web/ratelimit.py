@@ -11,8 +11,13 @@ from collections.abc import Callable
 class RateLimiter:
     """Allows ``limit`` events per ``window`` seconds for each key; ``limit <= 0`` disables it."""
 
-    def __init__(self, limit: int, window: float = 60.0, clock: Callable[[], float] = time.monotonic,
-                 max_keys: int = 100_000) -> None:
+    def __init__(
+        self,
+        limit: int,
+        window: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        max_keys: int = 100_000,
+    ) -> None:
         self.limit, self.window, self.clock, self.max_keys = int(limit), float(window), clock, max_keys
         self._hits: dict[str, deque[float]] = {}
         self._lock = threading.Lock()

@@ -99,7 +99,9 @@ def cited_rows_md(documents: list[Document], citations: list[Citation], lang: st
         for row, n in zip(rows, ids, strict=True):
             label = f"{row.code} {row.label}".strip() if row.code else row.label
             vals = [(row.cell(c).value if row.cell(c) else None) for c in cols]
-            lines.append("| " + " | ".join([f"[{n}]", md_cell(label), *(md_cell(v or "") for v in vals)]) + " |")
+            lines.append(
+                "| " + " | ".join([f"[{n}]", md_cell(label), *(md_cell(v or "") for v in vals)]) + " |"
+            )
         unit = f"（{t.unit}）" if t.unit and lang == "zh" else (f" ({t.unit})" if t.unit else "")
         blocks.append(f"**{md_text(t.label)}**{md_text(unit)}\n\n" + "\n".join(lines))
     return "\n\n".join(blocks)
@@ -113,7 +115,8 @@ def citations_html(citations: list[Citation], lang: str = "zh") -> str:
         doc = esc(c.document) + (f" · {'行' if lang == 'zh' else 'line'} {int(c.line)}" if c.line else "")
         items.append(
             f'<details class="bqa-cite"><summary>[{int(c.id)}] {esc(one_line(c.locator))}</summary>'
-            f'<div class="bqa-doc">{doc}</div><blockquote>{esc(quote)}</blockquote></details>')
+            f'<div class="bqa-doc">{doc}</div><blockquote>{esc(quote)}</blockquote></details>'
+        )
     return "\n".join(items)
 
 

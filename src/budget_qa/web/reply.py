@@ -33,8 +33,15 @@ def _quote(q: str, limit: int = 240) -> str:
     return q if len(q) <= limit else q[: limit - 1] + "…"
 
 
-def draft_reply(question: str, answer: dict[str, Any], *, lang: str = "zh", department: str = "",
-                document_title: str = "", date: str | None = None) -> ReplyDraft:
+def draft_reply(
+    question: str,
+    answer: dict[str, Any],
+    *,
+    lang: str = "zh",
+    department: str = "",
+    document_title: str = "",
+    date: str | None = None,
+) -> ReplyDraft:
     """A reply letter built from an answer (``Answer.to_dict()`` or a logged exchange). The answer text
     and its figures are kept exactly; the letter around them is in ``lang`` (zh by default)."""
     lang = "en" if lang == "en" else "zh"
@@ -44,10 +51,17 @@ def draft_reply(question: str, answer: dict[str, Any], *, lang: str = "zh", depa
     answered_in = answer.get("language") or lang
     body = (answer.get("answer") or "").strip()
     if not answer.get("answerable", True):
-        body = (body + "\n\n" if body else "") + ("经查，上述公开文件未载明相关内容。" if zh else
-                                                  "The disclosure does not contain this information.")
+        body = (body + "\n\n" if body else "") + (
+            "经查，上述公开文件未载明相关内容。"
+            if zh
+            else "The disclosure does not contain this information."
+        )
     if answered_in != lang and body:
-        lead = "（以下为系统按提问语言给出的答复原文）" if zh else "(The answer below is quoted as given, in Chinese.)"
+        lead = (
+            "（以下为系统按提问语言给出的答复原文）"
+            if zh
+            else "(The answer below is quoted as given, in Chinese.)"
+        )
         body = f"{lead}\n{body}"
     figures = []
     for f in answer.get("figures", []) or []:
@@ -65,16 +79,32 @@ def draft_reply(question: str, answer: dict[str, Any], *, lang: str = "zh", depa
     if zh:
         y, m, d = (int(x) for x in today.split("-"))
         return ReplyDraft(
-            lang, f"关于“{question}”的答复", "您好！",
+            lang,
+            f"关于“{question}”的答复",
+            "您好！",
             f"您咨询的“{question}”一事，经查阅{('《' + doc_title + '》') if doc_title else '本单位公开的部门预算'}，现答复如下：",
-            body, figures, citations, "感谢您对预算公开工作的关注。", department, f"{y}年{m}月{d}日",
-            {"figures": "主要数据", "sources": "数据来源"})
+            body,
+            figures,
+            citations,
+            "感谢您对预算公开工作的关注。",
+            department,
+            f"{y}年{m}月{d}日",
+            {"figures": "主要数据", "sources": "数据来源"},
+        )
     return ReplyDraft(
-        lang, f"Reply to your inquiry: “{question}”", "Dear inquirer,",
+        lang,
+        f"Reply to your inquiry: “{question}”",
+        "Dear inquirer,",
         f"Thank you for your question “{question}”. Based on "
         f"{doc_title or 'our published departmental budget'}, our reply is as follows:",
-        body, figures, citations, "Thank you for your interest in budget transparency.", department, today,
-        {"figures": "Key figures", "sources": "Sources"})
+        body,
+        figures,
+        citations,
+        "Thank you for your interest in budget transparency.",
+        department,
+        today,
+        {"figures": "Key figures", "sources": "Sources"},
+    )
 
 
 def to_markdown(r: ReplyDraft) -> str:

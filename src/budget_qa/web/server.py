@@ -14,14 +14,17 @@ from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse, RedirectResponse
 
 from .. import settings as settings_mod
-from .app import CSS, HEAD, THEME, build_desk, build_public
+from .app import build_desk, build_public
 from .context import WebContext, open_context
 from .desk import replies_dir
 from .guard import PublicFileGuard
+from .style import CSS, HEAD, THEME
 
-DESK_DISABLED = ("Staff inquiry desk: not started — no staff password is set. To enable it, set "
-                 "BUDGET_QA_STAFF_PASSWORD (and optionally BUDGET_QA_STAFF_USER, default 'staff') and restart; "
-                 "it is then served at /desk behind a login.")
+DESK_DISABLED = (
+    "Staff inquiry desk: not started — no staff password is set. To enable it, set "
+    "BUDGET_QA_STAFF_PASSWORD (and optionally BUDGET_QA_STAFF_USER, default 'staff') and restart; "
+    "it is then served at /desk behind a login."
+)
 CONCURRENCY = 4  # handlers running at once per app; the rest wait in the bounded queue
 
 
@@ -50,8 +53,15 @@ def create_app(settings: dict[str, Any] | None = None, ctx: WebContext | None = 
     s = settings_mod.defaults() | (settings or {})
     ctx = ctx or open_context(s)
     queue = {"max_size": int(s["queue_size"]), "default_concurrency_limit": CONCURRENCY}
-    look = {"css": CSS, "head": HEAD, "theme": THEME, "footer_links": ["api", "gradio"], "run_history": False,
-            "ssr_mode": False, "show_error": False}
+    look = {
+        "css": CSS,
+        "head": HEAD,
+        "theme": THEME,
+        "footer_links": ["api", "gradio"],
+        "run_history": False,
+        "ssr_mode": False,
+        "show_error": False,
+    }
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     public = build_public(ctx).queue(**queue)
     desk = None
@@ -73,9 +83,15 @@ def create_app(settings: dict[str, Any] | None = None, ctx: WebContext | None = 
             return RedirectResponse("/desk/", status_code=307)
 
         # mounted before "/" so that /desk is not swallowed by the public app
-        gr.mount_gradio_app(app, desk, path="/desk", auth=auth,
-                            auth_message="咨询答复工作台：请登录 · Inquiry desk: staff login",
-                            allowed_paths=[str(replies_dir(ctx))], **look)
+        gr.mount_gradio_app(
+            app,
+            desk,
+            path="/desk",
+            auth=auth,
+            auth_message="咨询答复工作台：请登录 · Inquiry desk: staff login",
+            allowed_paths=[str(replies_dir(ctx))],
+            **look,
+        )
     # the public app has no upload components: keep its (always open) upload route small
     gr.mount_gradio_app(app, public, path="", max_file_size="1mb", **look)
     app.add_middleware(PublicFileGuard, blocks=public, protected_prefixes=("/desk",))
@@ -84,7 +100,9 @@ def create_app(settings: dict[str, Any] | None = None, ctx: WebContext | None = 
 
 def _port_free(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: TIME_WAIT is not "in use"
+        sock.setsockopt(
+            socket.SOL_SOCKET, socket.SO_REUSEADDR, 1
+        )  # as uvicorn does: TIME_WAIT is not "in use"
         try:
             sock.bind((host, port))
             return True
@@ -99,12 +117,16 @@ def launch(settings: dict[str, Any] | None = None, *, ctx: WebContext | None = N
     s = settings_mod.defaults() | (settings or {})
     host, port = str(s["host"]), int(s["port"])
     if not _port_free(host, port):
-        sys.exit(f"Port {port} on {host} is in use — stop the other server or choose another port "
-                 f"(BUDGET_QA_PORT=… or 'budget-qa serve --port …').")
+        sys.exit(
+            f"Port {port} on {host} is in use — stop the other server or choose another port "
+            f"(BUDGET_QA_PORT=… or 'budget-qa serve --port …')."
+        )
     web = create_app(s, ctx)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}/"
-    server = uvicorn.Server(uvicorn.Config(web.app, host=host, port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(web.app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
+    )
 
     def announce() -> None:
         while not server.started and not server.should_exit:

@@ -49,7 +49,10 @@ def table_grid(t: Table) -> tuple[list[list[str]], list[list[str]]]:
     for r in t.rows:
         codes = _split_code(r.code, n_code) if n_code else []
         if project:  # 表7: 功能分类科目名称, 项目名称
-            name = [r.attrs.get("科目名称", r.label if "项目名称" not in r.attrs else ""), r.attrs.get("项目名称", "")]
+            name = [
+                r.attrs.get("科目名称", r.label if "项目名称" not in r.attrs else ""),
+                r.attrs.get("项目名称", ""),
+            ]
             extra = [_cell(r, a) for a in attrs if a not in ("科目名称", "项目名称")]
         else:
             name = [r.label]
@@ -91,18 +94,28 @@ def _two_sided(t: Table) -> tuple[list[list[str]], list[list[str]]]:
 def table_choices(tables: list[dict]) -> list[tuple[str, str]]:
     """Dropdown choices (label, 'doc_id::table_id') from BudgetQA.tables()."""
     many = len({t["document"] for t in tables}) > 1
-    return [((f"{t['document']} · " if many else "") + t["label"], f"{t['document']}::{t['id']}") for t in tables]
+    return [
+        ((f"{t['document']} · " if many else "") + t["label"], f"{t['document']}::{t['id']}") for t in tables
+    ]
 
 
 def table_html(t: Table | None, lang: str = "zh") -> str:
     if t is None:
         return ""
     head, body = table_grid(t)
-    out = [f'<div class="bqa-table"><div class="bqa-table-title">{esc(t.label)}'
-           + (f'<span class="bqa-unit">{"单位" if lang == "zh" else "unit"}：{esc(t.unit)}</span>' if t.unit else "")
-           + "</div>"]
+    out = [
+        f'<div class="bqa-table"><div class="bqa-table-title">{esc(t.label)}'
+        + (
+            f'<span class="bqa-unit">{"单位" if lang == "zh" else "unit"}：{esc(t.unit)}</span>'
+            if t.unit
+            else ""
+        )
+        + "</div>"
+    ]
     if t.meta:
-        meta = "".join(f"<div><b>{esc(k)}</b>：{esc(v)}</div>" for k, v in t.meta.items() if not k.startswith("_"))
+        meta = "".join(
+            f"<div><b>{esc(k)}</b>：{esc(v)}</div>" for k, v in t.meta.items() if not k.startswith("_")
+        )
         out.append(f'<div class="bqa-meta">{meta}</div>')
     if t.note:
         out.append(f'<p class="bqa-note">{esc(t.note)}</p>')
@@ -118,21 +131,31 @@ def table_html(t: Table | None, lang: str = "zh") -> str:
 def audit_html(findings: list[Finding], lang: str = "zh") -> str:
     s = summary(findings)
     zh = lang == "zh"
-    head = (f"共 {s['checks']} 项核对，{s['passed']} 项通过，{s['mismatches']} 处不一致。" if zh else
-            f"{s['checks']} checks, {s['passed']} passed, {s['mismatches']} mismatch(es).")
-    rules = "".join(f"<tr><td>{esc(rule)}</td><td>{v['passed']}</td><td>{v['mismatches']}</td></tr>"
-                    for rule, v in s["by_rule"].items())
-    out = [f'<div class="bqa-audit"><p class="bqa-audit-summary">{esc(head)}</p>',
-           '<div class="bqa-scroll"><table><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table></div>'.format(
-               "规则" if zh else "rule", "通过" if zh else "passed", "不一致" if zh else "mismatches", rules)]
+    head = (
+        f"共 {s['checks']} 项核对，{s['passed']} 项通过，{s['mismatches']} 处不一致。"
+        if zh
+        else f"{s['checks']} checks, {s['passed']} passed, {s['mismatches']} mismatch(es)."
+    )
+    rules = "".join(
+        f"<tr><td>{esc(rule)}</td><td>{v['passed']}</td><td>{v['mismatches']}</td></tr>"
+        for rule, v in s["by_rule"].items()
+    )
+    out = [
+        f'<div class="bqa-audit"><p class="bqa-audit-summary">{esc(head)}</p>',
+        '<div class="bqa-scroll"><table><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table></div>'.format(
+            "规则" if zh else "rule", "通过" if zh else "passed", "不一致" if zh else "mismatches", rules
+        ),
+    ]
     bad = [f for f in findings if not f.ok]
     out.append(f"<h4>{esc(tr('audit_mismatches', lang))}</h4>")
     if not bad:
         out.append(f"<p>{esc(tr('audit_none', lang))}</p>")
     for f in bad:
-        out.append(f'<div class="bqa-mismatch"><div><b>[{esc(f.rule)}]</b> {esc(f.message)}</div>'
-                   f'<div>A: {esc(f.a.get("locator", ""))} = <b>{esc(f.a.get("value", ""))}</b></div>'
-                   f'<div>B: {esc(f.b.get("locator", ""))} = <b>{esc(f.b.get("value", ""))}</b></div></div>')
+        out.append(
+            f'<div class="bqa-mismatch"><div><b>[{esc(f.rule)}]</b> {esc(f.message)}</div>'
+            f"<div>A: {esc(f.a.get('locator', ''))} = <b>{esc(f.a.get('value', ''))}</b></div>"
+            f"<div>B: {esc(f.b.get('locator', ''))} = <b>{esc(f.b.get('value', ''))}</b></div></div>"
+        )
     by_rule: dict[str, list[Finding]] = {}
     for f in findings:
         if f.ok:
