@@ -12,8 +12,8 @@ fi
 $PY -m pip install -q -e '.[dense,llm,eval,test]'
 
 # Debian's Chromium for the end-to-end browser test.
-if [ ! -x /usr/bin/chromium ]; then
-  (apt-get update -qq && apt-get install -y -qq chromium chromium-driver) >/dev/null
+if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy"; then
+  (apt-get update -qq && apt-get install -y -qq chromium chromium-driver fonts-wqy-microhei) >/dev/null
 fi
 
 $PY -m ruff check src tests benchmarks app.py

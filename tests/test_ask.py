@@ -204,3 +204,8 @@ def test_column_words_select_columns(qa):
                                       "公务用车是什么品牌和型号？", "What is the Beijing Education Bureau travel budget?"])
 def test_more_abstentions(qa, question):
     assert qa.ask(question).answerable is False
+
+
+def test_standalone_question_after_a_calculation_is_not_a_follow_up(qa):
+    a = ask_conv(qa, "人员经费占基本支出的比例是多少？", "2024年三公经费是多少？")[1]
+    assert a.resolved_question == "" and "17.81" in a.answer and "632.57" not in a.answer

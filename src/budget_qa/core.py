@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from decimal import Decimal
 import threading
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 

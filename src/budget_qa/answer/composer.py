@@ -169,7 +169,6 @@ class Composer:
                     f"({self._label(amount, lang)} {fmt_amount(amount.value, amount.unit, lang)} [{refs[0]}]; "
                     f"{self._label(count, lang)} {count.value} {unit} [{refs[1]}]).")
         if c.kind == "exclude":
-            whole, parts = c.inputs[0], c.inputs[1:]
             listing = ("，" if lang == "zh" else "; ").join(
                 f"{self._label(f, lang)} {fmt_amount(f.value or '0', f.unit, lang)} [{r}]" for f, r in zip(c.inputs, refs, strict=True))
             if lang == "zh":

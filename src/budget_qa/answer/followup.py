@@ -14,6 +14,7 @@ _PRONOUN = re.compile(r"它|它们|其中|该项|这项|这个|这笔|这些|那
 # questions about a relation between figures: carry the earlier item(s) along instead of swapping
 _RELATION = re.compile(r"占|比例|比重|合计|总共|一共|加起来|相差|差额|两者|二者|\b(share|percent|proportion|together|combined|"
                        r"total|sum|difference|both)\b", re.I)
+_MEASURE = re.compile(r"^(比上年|比去年|占比|主要原因|原因|增长|下降|减少|增加|上年|去年|预算数|金额|数额)")
 _BOTH = re.compile(r"两者|二者|两项|一共|加起来|合计|\b(both|together|combined|the\s+two)\b", re.I)
 
 
@@ -22,11 +23,14 @@ def resolve(question: str, history: list, terms: TermIndex, lang: str) -> tuple[
     if not history:
         return question, bool(_YUAN.search(question))
     prev = history[-1]
-    items = [i for i in terms.find(question, lang) if i.kind in ("row", "column")]  # measure words are not items
+    found = terms.find(question, lang)
+    items = [i for i in found if i.kind in ("row", "column")]  # measure words are not items
+    # a short question that names something of its own ('2024年三公经费是多少？') stands alone
+    names_something = [i for i in found if not _MEASURE.match(i.text)]
     short = len(question) <= 16 if lang == "zh" else len(question.split()) <= 8
     if _YUAN.search(question) and not items:
         return prev.resolved, True
-    if not (_FOLLOW.search(question.strip()) or _PRONOUN.search(question) or (short and not items)):
+    if not (_FOLLOW.search(question.strip()) or _PRONOUN.search(question) or (short and not names_something)):
         return question, False
     # the earlier question's items, glossary terms included ('三公经费' names 表10's total)
     prev_items = terms.find(prev.resolved, prev.language)

@@ -1,0 +1,171 @@
+"""Bounded load test of the web chat over loopback: N concurrent sessions, M questions in all.
+
+    python benchmarks/load_web.py                      # starts `python app.py` itself, 20 sessions × 10
+    python benchmarks/load_web.py --sessions 5 --questions 50
+    python benchmarks/load_web.py --url http://127.0.0.1:7860/ --data-dir .budget_qa_data
+
+Each session is its own gradio_client.Client (its own Gradio session and follow-up state) calling the
+public /ask endpoint. Reports errors, questions logged vs sent (read from the exchange log), and
+p50/p95 latency. All sessions come from one loopback address, so when it starts the app itself it sets
+a rate limit high enough for the run (the per-client limit is tested separately); it stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONS = [
+    "2024年三公经费是多少？",
+    "How much is budgeted for official receptions?",
+    "人员经费占基本支出的比例是多少？",
+    "差旅费预算是多少？",
+    "那培训费呢？",
+    "What are the main functions of the bureau?",
+    "办公费是多少？",
+    "What is the total budget?",
+    "项目支出是多少？",
+    "2019年三公经费是多少？",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(data_dir: Path, index_dir: Path, queue_size: int) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = os.environ | {
+        "BUDGET_QA_PORT": str(port),
+        "BUDGET_QA_HOST": "127.0.0.1",
+        "BUDGET_QA_DATA_DIR": str(data_dir),
+        "BUDGET_QA_INDEX_DIR": str(index_dir),
+        "BUDGET_QA_CORPUS": str(ROOT / "corpus"),
+        "BUDGET_QA_RATE_LIMIT": "100000",
+        "BUDGET_QA_QUEUE_SIZE": str(queue_size),
+        "BUDGET_QA_STAFF_PASSWORD": "",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "app.py")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        if "running at" in line:
+            threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep draining
+            return proc, line.split("running at", 1)[1].strip()
+        if not line and proc.poll() is not None:
+            break
+    proc.kill()
+    raise SystemExit("the app did not start")
+
+
+def session(url: str, questions: list[str], timeout: float) -> list[tuple[float, str | None]]:
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+    out = []
+    for q in questions:
+        t0 = time.perf_counter()
+        try:
+            job = client.submit(q, api_name="/ask")
+            messages, _box = job.result(timeout=timeout)
+            ok = bool(messages) and messages[-1].get("role") == "assistant"
+            err = None if ok else "empty answer"
+        except Exception as e:  # noqa: BLE001 — every failure is counted and reported
+            err = f"{type(e).__name__}: {e}"[:200]
+        out.append((time.perf_counter() - t0, err))
+    return out
+
+
+def percentile(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    k = max(0, min(len(xs) - 1, round(p / 100 * (len(xs) - 1))))
+    return xs[k]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--url", help="an already running app (loopback only); default: start one")
+    ap.add_argument("--data-dir", help="with --url: the app's data dir, to count logged exchanges")
+    ap.add_argument("--sessions", type=int, default=20)
+    ap.add_argument("--questions", type=int, default=200, help="questions in all")
+    ap.add_argument("--queue-size", type=int, default=64)
+    ap.add_argument("--timeout", type=float, default=60, help="seconds per question")
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+
+    from budget_qa.web.exchange_log import ExchangeLog
+
+    proc = None
+    tmp = Path(tempfile.mkdtemp(prefix="bqa-load-"))
+    if a.url:
+        if not a.url.startswith(("http://127.", "http://localhost", "http://[::1]")):
+            raise SystemExit("loopback only: give a http://127.0.0.1:PORT/ URL")
+        url, data_dir = a.url, Path(a.data_dir) if a.data_dir else None
+    else:
+        data_dir = tmp / "data"
+        proc, url = start_app(data_dir, ROOT / ".budget_qa", a.queue_size)
+    log = ExchangeLog.in_dir(data_dir) if data_dir else None
+    before = log.count() if log else 0
+    per = [a.questions // a.sessions + (1 if k < a.questions % a.sessions else 0) for k in range(a.sessions)]
+    plans = [[QUESTIONS[(k + j) % len(QUESTIONS)] for j in range(n)] for k, n in enumerate(per)]
+    t0 = time.perf_counter()
+    try:
+        with ThreadPoolExecutor(max_workers=a.sessions) as pool:
+            results = [r for rs in pool.map(lambda p: session(url, p, a.timeout), plans) for r in rs]
+        wall = time.perf_counter() - t0
+        time.sleep(0.5)
+        logged = (log.count() - before) if log else None
+    finally:
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    lat = [t for t, e in results if e is None]
+    errors = [e for _, e in results if e is not None]
+    report = {
+        "sessions": a.sessions,
+        "sent": len(results),
+        "answered": len(lat),
+        "errors": len(errors),
+        "error_samples": sorted(set(errors))[:5],
+        "logged": logged,
+        "lost_from_log": (len(lat) - logged) if logged is not None else None,
+        "p50_ms": round(statistics.median(lat) * 1000, 1) if lat else None,
+        "p95_ms": round(percentile(lat, 95) * 1000, 1) if lat else None,
+        "max_ms": round(max(lat) * 1000, 1) if lat else None,
+        "wall_s": round(wall, 2),
+        "questions_per_s": round(len(results) / wall, 1),
+    }
+    if a.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        for k, v in report.items():
+            print(f"{k:<16} {v}")
+    sys.exit(1 if errors or (logged is not None and logged != len(lat)) else 0)
+
+
+if __name__ == "__main__":
+    main()
