@@ -209,8 +209,8 @@ def serve(host, port, index_dir) -> None:
 @main.command(name="eval")
 @click.argument("qa_file", required=False, type=click.Path())
 @INDEX_OPT
-@click.option("--systems", default="full,bm25,naive-rag", show_default=True,
-              help="Comma-separated systems/ablations to score side by side.")
+@click.option("--systems", default="all", show_default=True,
+              help="Comma-separated systems to score side by side (full, bm25, naive-rag, no-glossary, no-facts, no-dense, full+<embedder>), or all.")
 @click.option("--out", "out_dir", default="eval", show_default=True, help="Where report.md and results JSON go.")
 @JSON_OPT
 def evaluate(qa_file, index_dir, systems, out_dir, as_json) -> None:
