@@ -360,8 +360,9 @@ def _narrative_breakdowns(doc: Document, figs: list[NarrativeFigure]) -> list[Fi
             continue
         mine = [f for f in figs if f.line == line and f.section_id == sec.id]
         for measure in ("数额", "价值"):
-            before = [f for f in mine if f.measure == measure and text.find(f.sentence) + f.sentence.find(f.value) < pos]
-            after = [f for f in mine if f.measure == measure and text.find(f.sentence) + f.sentence.find(f.value) > pos]
+            # positions come from the parse ('0.00' must not be found inside '10.00')
+            before = [f for f in mine if f.measure == measure and text.find(f.sentence) + f.pos < pos]
+            after = [f for f in mine if f.measure == measure and text.find(f.sentence) + f.pos > pos]
             if not before or len(after) < 2:
                 continue
             total = before[-1]

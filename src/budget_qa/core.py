@@ -70,6 +70,7 @@ class BudgetQA:
         self.use_facts = str(settings.get("use_facts", 1)) not in ("0", "false", "False")
         self.composer = Composer(self.glossary)
         self.years = {d.year for d in documents}
+        self.file_names = {d.id: Path(d.path).name for d in documents}
         self.departments = [d.department for d in documents]
         # (full name, name without its city) per department, for _scope_of
         self._dept_names = [(d, re.sub(r"^.{2,4}?[市省区县]", "", d)) for d in dict.fromkeys(self.departments)]
@@ -470,14 +471,18 @@ class BudgetQA:
             chosen.append((sent, h))
             if p.intent != "describe" or len(sent) > 120 or has(DEFINE_CUE, q):
                 break
-        if len(chosen) == 2 and chosen[0][1].chunk.metadata.get("locator") != chosen[1][1].chunk.metadata.get("locator"):
-            chosen = chosen[:1]  # a second passage only when it continues the same section
+        if len(chosen) == 2 and (chosen[0][1].chunk.metadata.get("locator") != chosen[1][1].chunk.metadata.get("locator")
+                                 or chosen[0][1].chunk.doc_id != chosen[1][1].chunk.doc_id):
+            chosen = chosen[:1]  # a second passage only when it continues the same section of the same document
         quotes = []
         for sent, h in chosen:
             meta = h.chunk.metadata
-            n = cites.passage(meta.get("document") or h.chunk.doc_id, meta.get("locator", ""),
+            n = cites.passage(self.file_names.get(h.chunk.doc_id, h.chunk.doc_id), meta.get("locator", ""),
                               meta.get("quote") or h.chunk.text, int(meta.get("line", 0)), table=str(meta.get("table", "")))
-            quotes.append((sent, n, meta.get("locator", "")))
+            loc = meta.get("locator", "")
+            if len(self.documents) > 1:  # say whose disclosure this is
+                loc = f"{meta.get('department', '')} {meta.get('year', '')} / {loc}"
+            quotes.append((sent, n, loc))
         if lang == "zh":
             ans.answer = "\n".join(f"根据{loc}：“{s}” [{n}]" for s, n, loc in quotes)
         else:
@@ -491,8 +496,14 @@ class BudgetQA:
             hits = self.retriever.search(" ".join([q, *[i.text for i in p.items]]), k=3)
         for h in (hits or [])[:3]:
             related.append(h.chunk.metadata.get("locator", h.chunk.id))
-        years = "、".join(sorted(self.years))
-        ans.answer = self.composer.abstain(p.reason or "none", lang, years, "、".join(self.departments), related)
+        deps = list(dict.fromkeys(self.departments))
+        if len(deps) > 3:
+            deps_text = (f"{len(deps)} 个部门（如{'、'.join(deps[:3])}等）" if lang == "zh"
+                         else f"{len(deps)} departments (e.g. {', '.join(deps[:3])})")
+        else:
+            deps_text = "、".join(deps) if lang == "zh" else ", ".join(deps)
+        years = "、".join(sorted(self.years)[:3]) + ("…" if len(self.years) > 3 else "")
+        ans.answer = self.composer.abstain(p.reason or "none", lang, years, deps_text, related)
 
     # ---------- rendering ----------
     def render_text(self, ans: Answer) -> str:
@@ -606,8 +617,12 @@ def _en_locator(loc: str) -> str:
     from .answer.citations import parse_section_locator
     from .ingest.parser import numeral_value
 
+    prefix = ""
+    if loc and not loc.startswith("第") and " / 第" in loc:
+        prefix, loc = loc.split(" / ", 1)
+        prefix += ", "
     part, section, sub = parse_section_locator(loc)
     if part:
         sec = f", section {numeral_value(section)}" if section else ""
-        return f"Part {part}{sec}" + (f"({numeral_value(sub.strip('()'))})" if sub else "")
-    return loc
+        return prefix + f"Part {part}{sec}" + (f"({numeral_value(sub.strip('()'))})" if sub else "")
+    return prefix + loc

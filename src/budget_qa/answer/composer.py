@@ -52,7 +52,10 @@ class Composer:
         return fmt_amount(f.value, f.unit, lang, f.op)
 
     # ---- figures ----
-    def figure_line(self, f: Fact, cites: CitationList, lang: str) -> str:
+    def figure_line(self, f: Fact, cites: CitationList, lang: str, with_doc: bool = False) -> str:
+        if with_doc:  # several departments or years in the corpus: say whose figure this is
+            head = f"{f.department}（{f.year} 年）：" if lang == "zh" else f"{f.department} ({f.year}): "
+            return head + self.figure_line(f, cites, lang)
         n = cites.fact(f)
         if f.kind == "narrative":
             what = self._measure(f, lang)
@@ -79,10 +82,11 @@ class Composer:
 
     def figures(self, groups: list[list[Fact]], cites: CitationList, lang: str, yuan_too: bool = False) -> str:
         facts = [f for g in groups for f in g]
+        many = len({f.doc_id for f in facts}) > 1
         if facts and all(f.kind == "narrative" for f in facts):
             return self._narrative(facts, cites, lang)
         if len(groups) == 1:
-            lines = [self.figure_line(f, cites, lang) for f in groups[0][:3]]
+            lines = [self.figure_line(f, cites, lang, many) for f in groups[0][:3]]
             text = ("；".join(lines) + "。") if lang == "zh" else ("; ".join(lines) + ".")
             if len(groups[0]) > 1 and groups[0][0].value is not None:
                 text += "（各处数字一致。）" if lang == "zh" else " (The figure is the same in each place.)"
@@ -90,11 +94,13 @@ class Composer:
                 text += f" 折合 {yuan(groups[0][0].value)} 元。"
             return text
         if lang == "zh":
-            head = f"该项目在披露中有 {len(groups)} 个不同数字，口径不同：\n"
-            body = "\n".join(f"- {self.figure_line(g[0], cites, lang)}；口径：{self.scope(g[0], lang)}" for g in groups)
+            head = (f"该项目在披露中有 {len(groups)} 个不同数字，口径不同：\n" if not many else
+                    "语料中有多个部门或年度的数字；请在问题中写明部门和年度。部分结果：\n")
+            body = "\n".join(f"- {self.figure_line(g[0], cites, lang, many)}；口径：{self.scope(g[0], lang)}" for g in groups)
         else:
-            head = f"The disclosure gives {len(groups)} different figures for this, on different bases:\n"
-            body = "\n".join(f"- {self.figure_line(g[0], cites, lang)}; basis: {self.scope(g[0], lang)}" for g in groups)
+            head = (f"The disclosure gives {len(groups)} different figures for this, on different bases:\n" if not many else
+                    "The corpus has figures from several departments or years; name one in the question. Some of them:\n")
+            body = "\n".join(f"- {self.figure_line(g[0], cites, lang, many)}; basis: {self.scope(g[0], lang)}" for g in groups)
         return head + body
 
     def _narrative(self, facts: list[Fact], cites: CitationList, lang: str) -> str:

@@ -34,6 +34,7 @@ class NarrativeFigure:
     unit: str
     sentence: str
     line: int
+    pos: int = 0  # where the number starts in the sentence
 
 
 def section_locator(doc: Document, sec: Section) -> str:
@@ -116,5 +117,5 @@ def _figures_in(doc, sec_id, loc, heading, sent, line) -> list[NarrativeFigure]:
         else:
             subject = _subject(clause, doc, heading)
             measure = "数额"
-        found.append(NarrativeFigure(sec_id, loc, subject, measure, num, unit, sent, line))
+        found.append(NarrativeFigure(sec_id, loc, subject, measure, num, unit, sent, line, start))
     return found
