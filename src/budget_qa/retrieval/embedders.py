@@ -91,7 +91,13 @@ class SentenceTransformerEmbedder:
                     # never reach for the network: a missing file must fail fast, not hang on a download
                     os.environ["HF_HUB_OFFLINE"] = "1"
                     os.environ["TRANSFORMERS_OFFLINE"] = "1"
+                    # a "Loading weights" progress bar on every CLI answer is noise, not progress
+                    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+                    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
                     from sentence_transformers import SentenceTransformer
+                    from transformers.utils import logging as hf_logging
+
+                    hf_logging.disable_progress_bar()
 
                     self._model = SentenceTransformer(self.path, device=self.device, local_files_only=True)
         return self._model
