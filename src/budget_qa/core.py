@@ -56,11 +56,17 @@ class Turn:
 
 
 class BudgetQA:
-    def __init__(self, index_dir: Path, settings: dict[str, Any], store: FactStore, documents: list[Document]) -> None:
+    def __init__(self, index_dir: Path, settings: dict[str, Any], store: FactStore,
+                 documents: list[Document] | None = None) -> None:
         self.index_dir = index_dir
         self.settings = settings
         self.store = store
-        self.documents = documents
+        self._documents = documents  # parsed documents are loaded on first use (large at 1,000 documents)
+        # who and when, from the store's small documents table
+        self.doc_meta = store.documents()
+        self.years = {d["year"] for d in self.doc_meta}
+        self.file_names = {d["doc_id"]: Path(d["path"]).name for d in self.doc_meta}
+        self.departments = [d["department"] for d in self.doc_meta]
         self.glossary = load_glossary()
         from .glossary import Glossary
 
@@ -69,12 +75,7 @@ class BudgetQA:
         self.terms.add_aliases({k: k for k in TOTAL_ALIASES}, EN_TOTAL_ALIASES if use_glossary else {})
         self.use_facts = str(settings.get("use_facts", 1)) not in ("0", "false", "False")
         self.composer = Composer(self.glossary)
-        self.years = {d.year for d in documents}
-        self.file_names = {d.id: Path(d.path).name for d in documents}
-        self.departments = [d.department for d in documents]
-        # (full name, name without its city) per department, for _scope_of
-        self._dept_names = [(d, re.sub(r"^.{2,4}?[市省区县]", "", d)) for d in dict.fromkeys(self.departments)]
-        self.known_text = "".join(p.text for d in documents for s in d.sections for p in s.paragraphs)
+        self.known_text = _DocumentText(self)  # read only when a question names an organisation
         self.manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
         self._retriever = None
         self._retriever_error = ""
@@ -88,7 +89,13 @@ class BudgetQA:
         if not (index_dir / "facts.sqlite").exists() or not (index_dir / "manifest.json").exists():
             raise NoIndexError(str(index_dir))
         s = settings_mod.defaults() | (settings or {})
-        return cls(index_dir, s, FactStore(index_dir / "facts.sqlite"), load_documents(index_dir))
+        return cls(index_dir, s, FactStore(index_dir / "facts.sqlite"))
+
+    @property
+    def documents(self) -> list[Document]:
+        if self._documents is None:
+            self._documents = load_documents(self.index_dir)
+        return self._documents
 
     @property
     def retriever(self):
@@ -171,7 +178,7 @@ class BudgetQA:
     def _scope_of(self, q: str) -> dict[str, str]:
         """A department or year named in the question narrows every lookup and search to it."""
         scope: dict[str, str] = {}
-        if len(self.documents) > 1:
+        if len(self.doc_meta) > 1:
             # the full name wins (the longest, if one contains another); a name without its city
             # ('招商服务局') only when no place name precedes it and exactly one department has it —
             # in a corpus of many cities it names several departments, and the first one is a guess
@@ -480,7 +487,7 @@ class BudgetQA:
             n = cites.passage(self.file_names.get(h.chunk.doc_id, h.chunk.doc_id), meta.get("locator", ""),
                               meta.get("quote") or h.chunk.text, int(meta.get("line", 0)), table=str(meta.get("table", "")))
             loc = meta.get("locator", "")
-            if len(self.documents) > 1:  # say whose disclosure this is
+            if len(self.doc_meta) > 1:  # say whose disclosure this is
                 loc = f"{meta.get('department', '')} {meta.get('year', '')} / {loc}"
             quotes.append((sent, n, loc))
         if lang == "zh":
@@ -533,6 +540,18 @@ def _column_cue(q: str) -> str | None:
         if re.search(pattern, q, re.I):
             return column
     return None
+
+
+class _DocumentText:
+    """All narrative text of the corpus, built on first use (`org in known_text`)."""
+
+    def __init__(self, qa: BudgetQA) -> None:
+        self._qa, self._text = qa, None
+
+    def __contains__(self, needle: str) -> bool:
+        if self._text is None:
+            self._text = "".join(p.text for d in self._qa.documents for s in d.sections for p in s.paragraphs)
+        return needle in self._text
 
 
 def _alias(label: str) -> tuple[str, str] | None:
