@@ -61,7 +61,7 @@ def main() -> None:
     print(f"warm ask latency  p50 {statistics.median(lat):7.2f} ms   p95 {pct(lat, 0.95):7.2f} ms   "
           f"max {max(lat):7.2f} ms  (n={len(lat)}; targets p50 ≤ 20 ms, p95 ≤ 100 ms)")
     cold: dict[str, list[float]] = {"figure (lookup)": [], "text (retrieval, loads jieba)": []}
-    for k in range(a.cold):
+    for _ in range(a.cold):
         for kind, q in zip(cold, [QUESTIONS[1], QUESTIONS[9]], strict=True):
             t = time.perf_counter()
             out = subprocess.run([sys.executable, "-m", "budget_qa.cli", "ask", q, "--index", str(index)],

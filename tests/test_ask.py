@@ -209,3 +209,36 @@ def test_more_abstentions(qa, question):
 def test_standalone_question_after_a_calculation_is_not_a_follow_up(qa):
     a = ask_conv(qa, "人员经费占基本支出的比例是多少？", "2024年三公经费是多少？")[1]
     assert a.resolved_question == "" and "17.81" in a.answer and "632.57" not in a.answer
+
+
+@pytest.fixture(scope="module")
+def two_departments(tmp_path_factory):
+    """The real corpus plus the smaller disclosure built in code (another department and year)."""
+    import shutil
+
+    from budget_qa.core import BudgetQA
+    from budget_qa.index import build_index
+    from conftest import CORPUS_FILE
+    from fixtures import small_disclosure
+
+    root = tmp_path_factory.mktemp("two")
+    (root / "c").mkdir()
+    shutil.copy(CORPUS_FILE, root / "c")
+    (root / "c" / "small.txt").write_text(small_disclosure(), encoding="utf-8")
+    build_index([root / "c"], root / "idx", settings={"embedder": "none"})
+    return BudgetQA.open(root / "idx", {"embedder": "none"})
+
+
+def test_named_department_and_year_pick_the_document(two_departments):
+    qa = two_departments
+    a = qa.ask("乌鲁木齐市示范测试局2025年差旅费是多少？")
+    assert {c.document for c in a.citations} == {"small.txt"}
+    a = qa.ask("2024年差旅费是多少？")
+    assert [f.value for f in a.figures] == ["1.60"]
+    assert {c.document for c in a.citations} == {"urumqi-investment-promotion-bureau-2024-budget.txt"}
+
+
+def test_unscoped_question_says_whose_figures(two_departments):
+    a = two_departments.ask("差旅费是多少？")
+    assert "乌鲁木齐市示范测试局" in a.answer and "乌鲁木齐市招商服务局" in a.answer
+    assert {c.document for c in a.citations} == {"small.txt", "urumqi-investment-promotion-bureau-2024-budget.txt"}

@@ -67,6 +67,8 @@ class BudgetQA:
         self.years = {d["year"] for d in self.doc_meta}
         self.file_names = {d["doc_id"]: Path(d["path"]).name for d in self.doc_meta}
         self.departments = [d["department"] for d in self.doc_meta]
+        # each department with its name without the city ('乌鲁木齐市招商服务局' → '招商服务局'), for _scope_of
+        self._dept_names = [(d, re.sub(r"^.{2,4}?[市省区县]", "", d)) for d in dict.fromkeys(self.departments)]
         self.glossary = load_glossary()
         from .glossary import Glossary
 
