@@ -219,7 +219,10 @@ class BudgetQA:
             if not facts:
                 continue
             used = True
-            groups = _group_by_value(facts)
+            if all(f.kind == "narrative" for f in facts):
+                groups = [[f] for f in facts]  # whole statements; the composer groups them by sentence
+            else:
+                groups = _group_by_value(facts)
             text = self.composer.figures(groups, cites, lang, yuan_too=want_yuan)
             blocks.append(text)
             for g in groups:
@@ -264,7 +267,7 @@ class BudgetQA:
             facts, how = self._matched(row=item.text, column=column)
             if how not in ("exact", "code") and column is None and self.terms.is_column(item.text):
                 facts = []  # '公用经费' is a column: its total, not rows that merely contain the words
-            if how in ("partial", "fuzzy") and column is None:
+            if how in ("partial", "fuzzy") and column is None and not self.terms.is_column(item.text):
                 # '退休' is said in a sentence ('退休 16 人'); rows that merely contain it (行政单位离退休) are not it
                 said = [f for f in self._narrative(item.text)
                         if fold(f.row_label) == fold(item.text) and f.column in ("数额", "价值")]
@@ -351,6 +354,10 @@ class BudgetQA:
                 facts = sorted(facts, key=lambda f: f.unit == "万元")
             else:
                 facts = sorted(facts, key=lambda f: f.unit != "万元")
+            if facts and chosen:
+                # same value in several tables: take it from the table the first figure came from
+                same = [f for f in facts if f.table_no == chosen[0].table_no and f.unit == chosen[0].unit]
+                facts = same + [f for f in facts if f not in same]
             if facts:
                 chosen.append(facts[0])
         units = {f.unit for f in chosen}
