@@ -161,7 +161,17 @@ def _match_column(facts: list[Fact], column: str) -> list[Fact]:
         cols = sorted({f.column for f in facts})
         near = difflib.get_close_matches(column, cols, n=5, cutoff=0.3)
         raise LookupNotFound("column", column, near or cols[:8])
-    return [f for f, s in scored if s == best]
+    hits = [f for f, s in scored if s == best]
+    if best <= 1:
+        # a word that only appears inside column names ('财政拨款' in 财政拨款（补助）/小计 and /上级…):
+        # the first such column of each row, not every one
+        first: dict[tuple, Fact] = {}
+        for f in hits:
+            k = (f.doc_id, f.table_id, f.row_label, f.line, f.side)
+            if k not in first or f.order < first[k].order:
+                first[k] = f
+        hits = list(first.values())
+    return hits
 
 
 def _primary_columns(facts: list[Fact]) -> list[Fact]:
