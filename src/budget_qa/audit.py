@@ -10,7 +10,6 @@ locations and both values.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -383,6 +382,3 @@ def summary(findings: list[Finding]) -> dict:
     return {"checks": len(findings), "passed": len(findings) - len(bad), "mismatches": len(bad),
             "by_rule": {k: {"passed": v[0], "mismatches": v[1]} for k, v in sorted(rules.items())}}
 
-
-def iter_mismatches(findings: list[Finding]) -> Iterator[Finding]:
-    return (f for f in findings if not f.ok)

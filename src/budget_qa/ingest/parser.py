@@ -182,6 +182,7 @@ def _read_table(path: str, lines: list[str], i: int, number: str, tid: str) -> t
         i += 1
     rows: list[tuple[int, list[str]]] = []
     header_sig: list[list[str]] = []
+    header_done = False
     breaks: set[int] = set()
     note = ""
     in_header_repeat = False
@@ -207,12 +208,13 @@ def _read_table(path: str, lines: list[str], i: int, number: str, tid: str) -> t
                 continue
             in_header_repeat = False
             rows.append((i + 1, cells))
-            if not any(c and c != "※" and not _looks_numbering(c) for c in cells) or cells[0] == "※":
-                pass
-            if len(header_sig) < 6 and (cells[0] == "※" or not header_sig or header_sig[-1][:1] != ["※"]):
-                if not any(_is_amount(c) for c in cells) or cells[0] == "※":
-                    if not header_sig or header_sig[-1][:1] != ["※"]:
-                        header_sig.append(cells)
+            if not header_done:
+                # the header: rows before the first amount, up to the ※ numbering row; a page break repeats it
+                if any(_is_amount(c) for c in cells):
+                    header_done = True
+                else:
+                    header_sig.append(cells)
+                    header_done = cells[0] == "※"
             i += 1
             continue
         # a non-table line ends the table; the sentence of an empty table is kept as its note
@@ -223,16 +225,12 @@ def _read_table(path: str, lines: list[str], i: int, number: str, tid: str) -> t
     if not rows:
         raise IngestError(path, first_line, f"table {number} {title} is truncated: expected its header and rows "
                           "after the title, found none", "check the file is complete")
-    table = build_table(path, tid, number, title, unit, rows, header_sig, breaks, note, first_line)
+    table = build_table(path, tid, number, title, unit, rows, breaks, note, first_line)
     return table, i
 
 
 def _is_amount(c: str) -> bool:
     return bool(re.match(r"^-?\d+\.\d+$", c.strip()))
-
-
-def _looks_numbering(c: str) -> bool:
-    return c.isdigit() and len(c) <= 2
 
 
 def _has_body(rows: list[tuple[int, list[str]]]) -> bool:

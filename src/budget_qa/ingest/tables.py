@@ -34,7 +34,6 @@ def build_table(
     title: str,
     unit: str,
     rows: list[tuple[int, list[str]]],
-    header_sig: list[list[str]],
     breaks: set[int],
     note: str,
     first_line: int,
