@@ -144,8 +144,7 @@ class Composer:
                     f"Calculation: {c.formula} ({fmt_amount(a.value, a.unit, lang)} [{refs[0]}]; "
                     f"{fmt_amount(b.value, b.unit, lang)} [{refs[1]}]).")
         if c.kind in ("sum", "difference"):
-            parts = "，".join(f"{self._label(f, lang)} {fmt_amount(f.value or '0', f.unit, lang)} [{r}]" for f, r in zip(c.inputs, refs, strict=True)) \
-                if lang == "zh" else "; ".join(f"{self._label(f, lang)} {fmt_amount(f.value or '0', f.unit, lang)} [{r}]" for f, r in zip(c.inputs, refs, strict=True))
+            parts = self._inputs(c.inputs, refs, lang)
             if c.kind == "sum":
                 return (f"合计 {fmt_amount(c.value, c.unit, lang)}。计算：{c.formula}（{parts}）。" if lang == "zh"
                         else f"Together {fmt_amount(c.value, c.unit, lang)}. Calculation: {c.formula} ({parts}).")
@@ -175,8 +174,7 @@ class Composer:
                     f"({self._label(amount, lang)} {fmt_amount(amount.value, amount.unit, lang)} [{refs[0]}]; "
                     f"{self._label(count, lang)} {count.value} {unit} [{refs[1]}]).")
         if c.kind == "exclude":
-            listing = ("，" if lang == "zh" else "; ").join(
-                f"{self._label(f, lang)} {fmt_amount(f.value or '0', f.unit, lang)} [{r}]" for f, r in zip(c.inputs, refs, strict=True))
+            listing = self._inputs(c.inputs, refs, lang)
             if lang == "zh":
                 return f"扣除后为 {fmt_amount(c.value, c.unit, lang)}。计算：{c.formula}（{listing}）。"
             return f"Without them, {fmt_amount(c.value, c.unit, lang)}. Calculation: {c.formula} ({listing})."
@@ -191,6 +189,12 @@ class Composer:
                     f"before. Calculation: {c.formula} (this year {fmt_amount(amount.value, amount.unit, lang)} [{refs[0]}]; "
                     f"change {change.value} 万元 [{refs[1]}]).")
         return ""
+
+    def _inputs(self, facts: list[Fact], refs: list[int], lang: str) -> str:
+        """'差旅费 1.60 万元 [1]，培训费 4.20 万元 [2]': the cited inputs of a calculation."""
+        sep = "，" if lang == "zh" else "; "
+        return sep.join(f"{self._label(f, lang)} {fmt_amount(f.value or '0', f.unit, lang)} [{r}]"
+                        for f, r in zip(facts, refs, strict=True))
 
     def _label(self, f: Fact, lang: str) -> str:
         label = f.row_label if f.row_label not in ("总计", "合计") else f.column.rsplit("/", 1)[-1]
