@@ -242,3 +242,22 @@ def test_unscoped_question_says_whose_figures(two_departments):
     a = two_departments.ask("差旅费是多少？")
     assert "乌鲁木齐市示范测试局" in a.answer and "乌鲁木齐市招商服务局" in a.answer
     assert {c.document for c in a.citations} == {"small.txt", "urumqi-investment-promotion-bureau-2024-budget.txt"}
+
+
+def test_list_question_lists_every_division(qa):
+    a = qa.ask("招商服务局下设哪几个科室？")
+    for name in ("党政办公室", "招商一科", "招商二科", "招商三科", "经济技术协作科"):
+        assert name in a.answer
+    assert (a.citations[0].part, a.citations[0].section) == (1, "二")
+
+
+def test_basis_and_use_questions_quote_the_right_passage(qa):
+    a = qa.ask("外地驻乌商会管理和服务费是根据什么设立的？")
+    assert "政策依据" in a.answer and "登记备案" in a.answer
+    a = qa.ask("一般公共服务支出主要用于哪些方面？")
+    assert "主要用于在职人员经费和公用经费" in a.answer and a.citations[0].section == "四"
+
+
+def test_reason_keeps_the_whole_reason(qa):
+    a = qa.ask("机关运行经费为什么增加了？")
+    assert "预算管理一体化规范" in a.answer and "预算绩效管理" in a.answer

@@ -18,7 +18,7 @@ from .answer.citations import CitationList
 from .answer.composer import Composer
 from .answer.grounding import ungrounded
 from .answer.question import clean, language, strip_instructions
-from .answer.router import YEAR_RE, Plan, has, plan
+from .answer.router import LIST_CUE, YEAR_RE, Plan, has, plan
 from .answer.terms import Item, TermIndex
 from .audit import Finding, audit
 from .errors import LookupNotFound, NoIndexError
@@ -469,16 +469,19 @@ class BudgetQA:
             hits = r.search(query, k=k, filters={**scope, "part": 4})
             best = [h for h in hits if _coverage(q, [i.text for i in p.items] + p.terms, h.chunk.text) >= 0.5]
         if not best:
-            hits = r.search(query, k=k * 2 if p.intent == "reason" else k, filters=scope or None)
+            cue = _passage_cue(q, p)
+            hits = r.search(query, k=k * 2 if cue else k, filters=scope or None)
             best = [h for h in hits if _coverage(q, [i.text for i in p.items] + p.terms, h.chunk.text) >= 0.5]
-            if p.intent == "reason":
-                best.sort(key=lambda h: "原因" not in h.chunk.text)  # a reason is stated as '主要原因是…'
+            if cue:
+                best.sort(key=lambda h: cue not in h.chunk.text)  # e.g. a reason is stated as '主要原因是…'
 
         if not best:
             ans.related = hits  # type: ignore[attr-defined]
             return self._answer_abstain(ans, Plan("abstain", reason="none", items=p.items), q, lang, cites, want_yuan,
                                         hits=hits)
         ans.route = "retrieval"
+        if has(LIST_CUE, q) and self._answer_list(ans, best[0], lang, cites):
+            return
         chosen = []
         for h in best[:2]:
             sent = _best_sentences(h.chunk.metadata.get("quote") or h.chunk.text, q, p)
@@ -504,6 +507,23 @@ class BudgetQA:
         else:
             lead = {"reason": "The disclosure gives this reason", "describe": "The disclosure says"}.get(p.intent, "The disclosure says")
             ans.answer = "\n".join(f"{lead} ({_en_locator(loc)}): “{s}” [{n}]" for s, n, loc in quotes)
+
+    def _answer_list(self, ans, hit, lang, cites) -> bool:
+        """'下设哪几个科室？': the head of each paragraph of the section ('（一）党政办公室。' …), each cited."""
+        doc = next((d for d in self.documents if d.id == hit.chunk.doc_id), None)
+        sec = doc.section(str(hit.chunk.metadata.get("section_id", ""))) if doc else None
+        if sec is None:
+            return False
+        heads = [m.group(1) for para in sec.paragraphs for m in re.finditer(r"[（(][一二三四五六七八九十]+[)）]([^。；;（(]{2,30})", para.text)]
+        if len(heads) < 2:
+            return False
+        n = cites.passage(self.file_names.get(doc.id, doc.id), hit.chunk.metadata.get("locator", ""),
+                          " ".join(p.text for p in sec.paragraphs)[:600], sec.line)
+        sep = "、" if lang == "zh" else ", "
+        listing = sep.join(h.strip() for h in heads)
+        ans.answer = (f"共 {len(heads)} 项：{listing} [{n}]" if lang == "zh"
+                      else f"The disclosure lists {len(heads)}: {listing} [{n}]")
+        return True
 
     def _answer_abstain(self, ans, p: Plan, q, lang, cites, want_yuan, hits=None) -> None:
         ans.route, ans.answerable = "abstain", False
@@ -614,6 +634,17 @@ def _coverage(q: str, terms: list[str], text: str) -> float:
     return sum(g in text for g in grams) / len(grams)
 
 
+def _passage_cue(q: str, p: Plan) -> str:
+    """The word a passage must contain to answer this kind of question."""
+    if p.intent == "reason":
+        return "原因"
+    if has(r"依据|根据什么|为什么设立|\bbasis\b|\bjustif", q):
+        return "政策依据"
+    if has(r"用于|用来|用途|\bused\s+for|\bspent\s+on", q):
+        return "用于"
+    return ""
+
+
 def _best_sentences(text: str, q: str, p: Plan) -> str:
     sents = [s for s in re.split(r"(?<=[。；！？])", text) if s.strip()]
     if not sents:
@@ -633,7 +664,13 @@ def _best_sentences(text: str, q: str, p: Plan) -> str:
         anchor = max(range(len(sents)), key=lambda k: (sum(g in sents[k] for g in item_grams), "原因" in sents[k]))
         why = next((k for k in range(anchor, len(sents)) if "原因" in sents[k]), None)
         if why is not None:
-            return (sents[anchor] + (sents[why] if why != anchor else "")).strip()
+            # a reason often runs over several sentences: keep going to the end of its paragraph (bounded)
+            reason = sents[why]
+            for nxt in sents[why + 1 :]:
+                if "\n" in reason or len(reason) + len(nxt) > 320:
+                    break
+                reason += nxt
+            return (sents[anchor] + (reason if why != anchor else reason[len(sents[anchor]):])).strip()
     ranked = sorted(range(len(sents)), key=lambda k: -score(sents[k]))
     best = ranked[0]
     if p.intent == "describe" and len("".join(sents)) <= 400:
