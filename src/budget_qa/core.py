@@ -22,7 +22,7 @@ from .answer.router import LIST_CUE, YEAR_RE, Plan, has, plan
 from .answer.terms import Item, TermIndex
 from .audit import Finding, audit
 from .errors import LookupNotFound, NoIndexError
-from .facts import FactStore
+from .facts import FactStore, row_keys
 from .glossary import load_glossary
 from .index import load_documents
 from .lookup import LookupResult, lookup
@@ -129,8 +129,11 @@ class BudgetQA:
                             "rows": len(t.rows), "columns": t.columns, "note": t.note, "line": t.line})
         return out
 
+    def document(self, doc_id: str) -> Document | None:
+        return next((d for d in self.documents if d.id == doc_id), None)
+
     def table(self, doc_id: str, table_id: str) -> Table | None:
-        d = next((d for d in self.documents if d.id == doc_id), None)
+        d = self.document(doc_id)
         return d.table(table_id) if d else None
 
     def check(self) -> list[Finding]:
@@ -295,8 +298,6 @@ class BudgetQA:
 
     def _narrative(self, label: str) -> list[Fact]:
         """Figures stated in sentences about an item; '…缴费' also finds '…缴费支出', '一般公共预算拨款' finds '一般公共预算'."""
-        from .facts import row_keys
-
         scope = getattr(self._local, "scope", {})
         where, params = "kind = 'narrative'", []
         if scope:
@@ -330,16 +331,8 @@ class BudgetQA:
         return facts, res.matched_by
 
     def _safe(self, **kw) -> list[Fact]:
-        scope = getattr(self._local, "scope", {})
-        if scope and "document" not in kw:
-            kw["document"] = scope.get("department") or scope.get("year")
-        try:
-            facts = lookup(self.store, **kw).candidates
-        except LookupNotFound:
-            return []
-        if scope.get("year"):
-            facts = [f for f in facts if f.year == scope["year"]]
-        return facts
+        """Lookup within the question's scope; an unknown label is simply no figure."""
+        return self._matched(**kw)[0]
 
     def _values(self, items: list[Item], p: Plan, q: str) -> list[Fact]:
         """One figure per item, all in the same unit (counts are never added to amounts)."""
@@ -463,20 +456,20 @@ class BudgetQA:
             return self._answer_abstain(ans, Plan("abstain", reason="none", items=p.items), q, lang, cites, want_yuan)
         k = int(self.settings.get("top_k", 5))
         scope = dict(getattr(self._local, "scope", {}))
+        about = [i.text for i in p.items] + p.terms
         best = []
         if has(DEFINE_CUE, q):
             # definitions live in 第四部分 名词解释: look there first
             hits = r.search(query, k=k, filters={**scope, "part": 4})
-            best = [h for h in hits if _coverage(q, [i.text for i in p.items] + p.terms, h.chunk.text) >= 0.5]
+            best = [h for h in hits if _coverage(q, about, h.chunk.text) >= 0.5]
         if not best:
             cue = _passage_cue(q, p)
             hits = r.search(query, k=k * 2 if cue else k, filters=scope or None)
-            best = [h for h in hits if _coverage(q, [i.text for i in p.items] + p.terms, h.chunk.text) >= 0.5]
+            best = [h for h in hits if _coverage(q, about, h.chunk.text) >= 0.5]
             if cue:
                 best.sort(key=lambda h: cue not in h.chunk.text)  # e.g. a reason is stated as '主要原因是…'
 
         if not best:
-            ans.related = hits  # type: ignore[attr-defined]
             return self._answer_abstain(ans, Plan("abstain", reason="none", items=p.items), q, lang, cites, want_yuan,
                                         hits=hits)
         ans.route = "retrieval"
@@ -510,7 +503,7 @@ class BudgetQA:
 
     def _answer_list(self, ans, hit, lang, cites) -> bool:
         """'下设哪几个科室？': the head of each paragraph of the section ('（一）党政办公室。' …), each cited."""
-        doc = next((d for d in self.documents if d.id == hit.chunk.doc_id), None)
+        doc = self.document(hit.chunk.doc_id)
         sec = doc.section(str(hit.chunk.metadata.get("section_id", ""))) if doc else None
         if sec is None:
             return False
@@ -599,10 +592,9 @@ def _fact_order(f: Fact) -> tuple:
 
 
 def _prefer_exact(facts: list[Fact], label: str) -> list[Fact]:
-    from .textnorm import fold, strip_brackets, strip_numbering
-
-    key = strip_brackets(fold(strip_numbering(label))).replace('"', "")
-    exact = [f for f in facts if strip_brackets(fold(strip_numbering(f.row_label))).replace('"', "") == key]
+    """The facts whose row is the label itself (same match key), if any; else all of them."""
+    key = row_keys(label)[1]
+    exact = [f for f in facts if row_keys(f.row_label)[1] == key]
     return exact or facts
 
 
@@ -649,9 +641,8 @@ def _best_sentences(text: str, q: str, p: Plan) -> str:
     sents = [s for s in re.split(r"(?<=[。；！？])", text) if s.strip()]
     if not sents:
         return text.strip()
-    grams = _bigrams(_STOP.sub(" ", q)) | {g for i in p.items for g in _bigrams(i.text)}
-
     item_grams = {g for i in p.items for g in _bigrams(i.text)}
+    grams = _bigrams(_STOP.sub(" ", q)) | item_grams
 
     def score(s: str) -> float:
         base = sum(g in s for g in grams) + 2 * sum(g in s for g in item_grams)
@@ -671,11 +662,9 @@ def _best_sentences(text: str, q: str, p: Plan) -> str:
                     break
                 reason += nxt
             return (sents[anchor] + (reason if why != anchor else reason[len(sents[anchor]):])).strip()
-    ranked = sorted(range(len(sents)), key=lambda k: -score(sents[k]))
-    best = ranked[0]
     if p.intent == "describe" and len("".join(sents)) <= 400:
         return "".join(sents).strip()
-    return sents[best].strip()
+    return max(sents, key=score).strip()
 
 
 def _en_locator(loc: str) -> str:
