@@ -19,20 +19,25 @@ CREATE TABLE facts (
   row_label TEXT NOT NULL, row_code TEXT NOT NULL, col TEXT NOT NULL, col_order INTEGER NOT NULL,
   value TEXT,                      -- exact decimal string as printed; NULL = blank cell
   unit TEXT NOT NULL, op TEXT NOT NULL, side TEXT NOT NULL, quote TEXT NOT NULL, line INTEGER NOT NULL,
-  row_key TEXT NOT NULL, row_plain TEXT NOT NULL, col_key TEXT NOT NULL, table_key TEXT NOT NULL
+  row_key TEXT NOT NULL, row_plain TEXT NOT NULL, col_key TEXT NOT NULL, table_key TEXT NOT NULL,
+  table_kind TEXT NOT NULL,        -- canonical kind (summary, basic, three_public, …); '' for narrative
+  page INTEGER NOT NULL,           -- PDF page; 0 when the format has no pages
+  doc_kind TEXT NOT NULL           -- 预算 | 决算
 );
+CREATE INDEX facts_kind ON facts(table_kind);
 CREATE INDEX facts_row_key ON facts(row_key);
 CREATE INDEX facts_row_plain ON facts(row_plain);
 CREATE INDEX facts_code ON facts(row_code);
 CREATE INDEX facts_doc_table ON facts(doc_id, table_id);
 CREATE TABLE documents (
-  doc_id TEXT PRIMARY KEY, path TEXT, department TEXT, year TEXT, date TEXT, title TEXT, sha256 TEXT
+  doc_id TEXT PRIMARY KEY, path TEXT, department TEXT, year TEXT, date TEXT, title TEXT, sha256 TEXT,
+  kind TEXT, format TEXT, files TEXT
 );
 """
 
 COLUMNS = (
     "doc_id document department year kind table_id table_no table_title section row_label row_code col "
-    "col_order value unit op side quote line row_key row_plain col_key table_key"
+    "col_order value unit op side quote line row_key row_plain col_key table_key table_kind page doc_kind"
 ).split()
 
 
@@ -42,7 +47,7 @@ def row_keys(label: str) -> tuple[str, str]:
 
 
 def table_facts(doc: Document, table: Table) -> Iterator[Fact]:
-    perf = not table.number.startswith("表")
+    perf = table.is_performance
     title = table.label if perf else table.title
     for row in table.rows:
         quote = _row_quote(table, row)
@@ -56,7 +61,8 @@ def table_facts(doc: Document, table: Table) -> Iterator[Fact]:
                 kind=kind, table_id=table.id, table_no=table.number if not perf else table.title,
                 table_title=title, section="", row_label=row.label, row_code=row.code,
                 column=cell.column, value=cell.value, unit=unit, op=row.attrs.get(f"{cell.column}.op", ""),
-                side=row.side, quote=quote, line=row.line, order=order,
+                side=row.side, quote=quote, line=row.line, order=order, table_kind=table.kind,
+                page=row.page, doc_kind=doc.kind,
             )
 
 
@@ -77,7 +83,7 @@ def document_facts(doc: Document) -> Iterator[Fact]:
             doc_id=doc.id, document=Path(doc.path).name, department=doc.department, year=doc.year,
             kind="narrative", table_id="", table_no="", table_title="", section=fig.section,
             row_label=fig.subject, row_code="", column=fig.measure, value=fig.value, unit=fig.unit,
-            quote=fig.sentence, line=fig.line,
+            quote=fig.sentence, line=fig.line, page=fig.page, doc_kind=doc.kind,
         )
 
 
@@ -89,8 +95,9 @@ def write_store(path: Path, docs: Iterable[Document]) -> int:
         con.executescript(SCHEMA)
         for doc in docs:
             con.execute(
-                "INSERT INTO documents VALUES (?,?,?,?,?,?,?)",
-                (doc.id, doc.path, doc.department, doc.year, doc.date, doc.title, doc.sha256),
+                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (doc.id, doc.path, doc.department, doc.year, doc.date, doc.title, doc.sha256, doc.kind,
+                 doc.format, "\n".join(doc.files)),
             )
             rows = []
             for f in document_facts(doc):
@@ -99,7 +106,7 @@ def write_store(path: Path, docs: Iterable[Document]) -> int:
                 rows.append((
                     f.doc_id, f.document, f.department, f.year, f.kind, f.table_id, f.table_no, f.table_title,
                     f.section, f.row_label, f.row_code, f.column, f.order, f.value, f.unit, f.op, f.side, f.quote,
-                    f.line, key, plain, fold(f.column), table_key,
+                    f.line, key, plain, fold(f.column), table_key, f.table_kind, f.page, f.doc_kind,
                 ))
             con.executemany(f"INSERT INTO facts ({','.join(COLUMNS)}) VALUES ({','.join('?' * len(COLUMNS))})", rows)
             n += len(rows)
@@ -133,7 +140,7 @@ class FactStore:
             kind=r["kind"], table_id=r["table_id"], table_no=r["table_no"], table_title=r["table_title"],
             section=r["section"], row_label=r["row_label"], row_code=r["row_code"], column=r["col"],
             value=r["value"], unit=r["unit"], op=r["op"], side=r["side"], quote=r["quote"], line=r["line"],
-            id=r["id"], order=r["col_order"],
+            id=r["id"], order=r["col_order"], table_kind=r["table_kind"], page=r["page"], doc_kind=r["doc_kind"],
         )
 
     def documents(self) -> list[dict]:

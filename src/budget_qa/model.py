@@ -24,6 +24,7 @@ class Row:
     line: int = 0  # 1-based line in the source file
     level: int = 0  # 0 total, 1 类, 2 款, 3 项 (code tables); 0 otherwise
     attrs: dict[str, str] = field(default_factory=dict)  # extra text columns (项目名称, 一级指标, ...)
+    page: int = 0  # page of the source (PDF); 0 when the format has no pages
 
     def cell(self, column: str) -> Cell | None:
         for c in self.cells:
@@ -47,12 +48,19 @@ class Table:
     subject: str = ""  # performance tables: the project name
     header_rows: list[list[str]] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
+    kind: str = "other"  # canonical kind (budget_qa.ingest.kinds.TableKind), whatever the printed number
+    page: int = 0  # first page (PDF)
+    sheet: str = ""  # worksheet (Excel)
+
+    @property
+    def is_performance(self) -> bool:
+        return self.kind in ("performance_dept", "performance_project")
 
     @property
     def label(self) -> str:
         """Human-readable name: '表6 一般公共预算基本支出情况表' or '项目支出绩效目标表:招商引资专项'."""
-        if self.number.startswith("表"):
-            return f"{self.number} {self.title}"
+        if not self.is_performance:
+            return f"{self.number} {self.title}".strip()
         return f"{self.title}:{self.subject}" if self.subject else self.title
 
 
@@ -61,6 +69,7 @@ class Paragraph:
     id: str
     text: str
     line: int
+    page: int = 0
 
 
 @dataclass
@@ -91,9 +100,20 @@ class Document:
     sections: list[Section] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     sha256: str = ""
+    kind: str = "预算"  # 预算 (budget) or 决算 (final accounts)
+    format: str = "text"  # the reader that produced it: text | pdf | xlsx | xls | docx (joined: "docx+xlsx")
+    files: list[str] = field(default_factory=list)  # every file of the disclosure
+    warnings: list[str] = field(default_factory=list)  # what ingest noticed but did not stop for
 
     def table(self, table_id: str) -> Table | None:
         return next((t for t in self.tables if t.id == table_id), None)
+
+    def tables_of(self, kind: str) -> list[Table]:
+        return [t for t in self.tables if t.kind == kind]
+
+    def table_of(self, kind: str) -> Table | None:
+        """The (first) table of a canonical kind."""
+        return next((t for t in self.tables if t.kind == kind), None)
 
     def section(self, section_id: str) -> Section | None:
         return next((s for s in self.sections if s.id == section_id), None)
@@ -138,14 +158,19 @@ class Fact:
     line: int = 0
     id: int = 0
     order: int = 0  # position of the column in its table (0 = first amount column)
+    table_kind: str = ""  # canonical kind of the table ("" for narrative facts)
+    page: int = 0  # page of the source (PDF)
+    doc_kind: str = "预算"  # 预算 or 决算
 
     @property
     def locator(self) -> str:
         if self.kind == "narrative":
             return f"{self.section} / {self.row_label} / {self.column}"
         row = f"{self.row_code} {self.row_label}".strip() if self.row_code else self.row_label
-        head = self.table_no if self.table_no.startswith("表") else f"{self.table_title}"
-        return f"{head} / {row} / {self.column}"
+        head = self.table_no if self.table_kind not in ("performance_dept", "performance_project") and \
+            self.table_no else f"{self.table_title}"
+        page = f" (p. {self.page})" if self.page else ""
+        return f"{head} / {row} / {self.column}{page}"
 
     @property
     def display_value(self) -> str:
@@ -174,6 +199,7 @@ class Citation:
     part: int = 0
     section: str = ""
     line: int = 0
+    page: int = 0  # PDF page of the quoted source; 0 when the format has no pages
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from ..model import Document, Section
 
-UNITS = r"万元|亿元|%|人|名|辆|个|台|平方米|家|次|项|本|条"
-FIGURE_RE = re.compile(rf"(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>{UNITS})")
+UNITS = r"万元|亿元|千元|元|%|人|名|辆|个|台|平方米|家|次|项|本|条"
+FIGURE_RE = re.compile(rf"(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?P<unit>{UNITS})")
 HEADCOUNT_RE = re.compile(r"编制数\s*(?P<num>\d+)")
 _MEASURES = [
     ("增加", "比上年增加"), ("减少", "比上年减少"), ("增长", "增长率"), ("下降", "下降率"),
@@ -35,6 +35,7 @@ class NarrativeFigure:
     sentence: str
     line: int
     pos: int = 0  # where the number starts in the sentence
+    page: int = 0
 
 
 def section_locator(doc: Document, sec: Section) -> str:
@@ -87,7 +88,10 @@ def extract(doc: Document) -> list[NarrativeFigure]:
         loc = section_locator(doc, sec)
         for para in sec.paragraphs:
             for sent in sentences(para.text):
-                out.extend(_figures_in(doc, sec.id, loc, heading, sent, para.line))
+                figs = _figures_in(doc, sec.id, loc, heading, sent, para.line)
+                for f in figs:
+                    f.page = para.page
+                out.extend(figs)
     return out
 
 
@@ -117,5 +121,5 @@ def _figures_in(doc, sec_id, loc, heading, sent, line) -> list[NarrativeFigure]:
         else:
             subject = _subject(clause, doc, heading)
             measure = "数额"
-        found.append(NarrativeFigure(sec_id, loc, subject, measure, num, unit, sent, line, start))
+        found.append(NarrativeFigure(sec_id, loc, subject, measure, num.replace(",", ""), unit, sent, line, start))
     return found

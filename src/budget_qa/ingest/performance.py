@@ -13,7 +13,13 @@ import re
 from ..errors import IngestError
 from ..model import Cell, Row, Table
 from ..textnorm import squeeze_cjk
-from .tables import _trim
+
+
+def _trim(cells: list[str]) -> list[str]:
+    out = list(cells)
+    while out and not out[-1]:
+        out.pop()
+    return out
 
 INDICATOR_RE = re.compile(r"^(?P<op>[<>=≥≤＞＜]\s*=?)?\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>.*)$")
 _OPS = {"≥": ">=", "≤": "<=", "＞": ">", "＜": "<", "> =": ">=", "< =": "<="}

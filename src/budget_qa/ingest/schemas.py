@@ -220,3 +220,8 @@ def schema_for(title: str) -> Schema | None:
         if k.replace("“", "").replace("”", "") == plain:
             return s
     return None
+
+
+def schema_for_kind(kind: str, title: str) -> Schema | None:
+    """The national template's column layout, only for a table printed under that template's own title."""
+    return schema_for(title) if kind else None
