@@ -24,8 +24,9 @@ def index_dir(runner, tmp_path_factory) -> str:
     d = str(tmp_path_factory.mktemp("cli") / "index")
     res = runner.invoke(main, ["ingest", str(CORPUS), "--index", d, "--facts-only"])
     assert res.exit_code == 0, res.output
-    assert res.stdout.startswith("Indexed 1 document(s): ")
-    assert res.stdout.strip().endswith(f"→ {d}")
+    first, last = res.stdout.strip().split("\n")
+    assert first == "urumqi-investment-promotion-bureau-2024-budget: 乌鲁木齐市招商服务局 2024 预算 (text, 17 tables)"
+    assert last.startswith("Indexed 1 document(s): ") and last.endswith(f"→ {d}")
     assert (Path(d) / "facts.sqlite").is_file() and (Path(d) / "manifest.json").is_file()
     return d
 
@@ -149,7 +150,7 @@ def test_ingest_skips_bad_files_and_says_so(runner, tmp_path):
     d = str(tmp_path / "index")
     res = runner.invoke(main, ["ingest", str(folder), "--index", d, "--facts-only"])
     assert res.exit_code == 0, res.output
-    assert res.stdout.startswith("Indexed 1 document(s)")
+    assert "Indexed 1 document(s)" in res.stdout and "good: " in res.stdout
     assert f"Skipped {folder / 'notes.txt'}:1: does not look like a departmental budget disclosure" in res.stderr
     assert "1 file(s) skipped" in res.stderr
 

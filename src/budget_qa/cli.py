@@ -64,10 +64,16 @@ def ingest(paths, index_dir, strict, embedder, facts_only, as_json) -> None:
     if as_json:
         _echo_json(report.to_dict())
     else:
+        for d in report.details:
+            joined = f" — joined {' + '.join(Path(f).name for f in d['files'])}" if len(d["files"]) > 1 else ""
+            click.echo(f"  {d['id']}: {d['department']} {d['year']} {d['kind']} ({d['format']}, {d['tables']} tables)"
+                       f"{joined}")
         click.echo(f"Indexed {len(report.documents)} document(s): {report.facts} facts, {report.chunks} chunks "
                    f"in {report.seconds:.2f} s → {index_dir}")
         if report.dense:
             click.echo(f"Dense retrieval: {report.dense}")
+        for w in report.warnings:
+            click.echo(f"Warning: {w}", err=True)
     for err in report.errors:
         click.echo(f"Skipped {err}", err=True)
     if report.errors:

@@ -25,6 +25,7 @@ from .errors import LookupNotFound, NoIndexError
 from .facts import FactStore, row_keys
 from .glossary import load_glossary
 from .index import load_documents
+from .ingest.kinds import KIND_ORDER
 from .lookup import LookupResult, lookup
 from .model import Answer, Document, Fact, Figure, Table
 from .textnorm import fold
@@ -32,11 +33,12 @@ from .textnorm import fold
 CHANGE_COLUMNS = ("比上年增加", "比上年减少", "增长率", "下降率")
 # Items that name a whole table's total rather than a row (the national format's standard names).
 TOTAL_ALIASES = {
-    "三公经费": ("表10", "合计"), "财政拨款三公经费": ("表10", "合计"),
-    "部门预算总额": ("表1", "收入总计"), "收支总预算": ("表1", "收入总计"), "部门收支总预算": ("表1", "收入总计"),
-    "收入总计": ("表1", "收入总计"), "支出总计": ("表1", "支出总计"), "总预算": ("表1", "收入总计"),
-    "财政拨款收支总预算": ("表4", "收入总计"), "上年结转结余": ("表11", "总计"), "项目支出绩效": ("表7", "总计"),
-    "部门总预算": ("表1", "支出总计"), "总支出": ("表1", "支出总计"), "总收入": ("表1", "收入总计"),
+    "三公经费": ("three_public", "合计"), "财政拨款三公经费": ("three_public", "合计"),
+    "部门预算总额": ("summary", "收入总计"), "收支总预算": ("summary", "收入总计"), "部门收支总预算": ("summary", "收入总计"),
+    "收入总计": ("summary", "收入总计"), "支出总计": ("summary", "支出总计"), "总预算": ("summary", "收入总计"),
+    "财政拨款收支总预算": ("fiscal_summary", "收入总计"), "上年结转结余": ("carryover", "总计"),
+    "项目支出绩效": ("project", "总计"),
+    "部门总预算": ("summary", "支出总计"), "总支出": ("summary", "支出总计"), "总收入": ("summary", "收入总计"),
 }
 EN_TOTAL_ALIASES = {"total budget": "总预算", "overall budget": "总预算", "total spending": "总支出",
                     "total expenditure": "总支出", "total income": "总收入", "total revenue": "总收入"}
@@ -52,7 +54,7 @@ class Turn:
     resolved: str
     items: list[str] = field(default_factory=list)
     language: str = "zh"
-    tables: list[str] = field(default_factory=list)  # tables the answer cited, e.g. ["表10"]
+    tables: list[str] = field(default_factory=list)  # kinds of the tables the answer cited, e.g. ["three_public"]
 
 
 class BudgetQA:
@@ -278,7 +280,7 @@ class BudgetQA:
                     facts = said
         if column is None and self.terms.is_column(item.text) and not any(f.value for f in facts):
             facts += [f for f in self._safe(row="总计", column=item.text) if f.value is not None]
-            facts += [f for f in self._safe(row="合计", column=item.text) if f.value is not None and f.table_no.startswith("表")]
+            facts += [f for f in self._safe(row="合计", column=item.text) if f.value is not None and f.kind == "cell"]
         if not facts or all(f.value is None for f in facts):
             facts += [f for f in self._safe(row=item.text, narrative=True)
                       if f.kind == "narrative" and f.column in ("数额", "价值")]
@@ -329,6 +331,15 @@ class BudgetQA:
         if scope.get("year"):
             facts = [f for f in facts if f.year == scope["year"]]
         return facts, res.matched_by
+
+    def _table_ids(self, table: str) -> list[str]:
+        """'doc/table' ids of the tables a hint names (a kind or a printed number); none when unknown."""
+        from .lookup import resolve_tables
+
+        try:
+            return resolve_tables(self.store, table)
+        except LookupNotFound:
+            return []
 
     def _safe(self, **kw) -> list[Fact]:
         """Lookup within the question's scope; an unknown label is simply no figure."""
@@ -381,7 +392,7 @@ class BudgetQA:
         return None
 
     def _grand_total(self) -> Fact | None:
-        facts = [f for f in self._safe(table="表1", row="支出总计") if f.value]
+        facts = [f for f in self._safe(table="summary", row="支出总计") if f.value]
         return facts[0] if facts else None
 
     def _answer_compute(self, ans, p: Plan, q, lang, cites, want_yuan) -> None:
@@ -427,12 +438,14 @@ class BudgetQA:
                     if len(kids) >= 2:
                         return kids
         if has(r"项目|project", q):
-            rows = self.store.query("table_no = '表7' AND col_order = 0 AND length(row_code) = 7")
+            rows = self.store.query("table_kind = 'project' AND col_order = 0 AND length(row_code) = 7")
             if rows:
                 return rows
         if p.table_hint:
-            rows = self.store.query("table_no = ? AND col_order = 0 AND row_label NOT IN ('合计','总计') "
-                                    "AND row_label NOT LIKE '%小计%' AND row_label NOT LIKE '其中%'", (p.table_hint,))
+            ids = self._table_ids(p.table_hint)
+            rows = self.store.query(f"(doc_id || '/' || table_id) IN ({','.join('?' * len(ids))}) AND col_order = 0 "
+                                    "AND row_label NOT IN ('合计','总计') AND row_label NOT LIKE '%小计%' "
+                                    "AND row_label NOT LIKE '其中%'", tuple(ids)) if ids else []
             return [r for r in rows if r.value is not None] or rows
         return []
 
@@ -587,7 +600,7 @@ def _same_subject(a: str, b: str) -> bool:
 
 def _fact_order(f: Fact) -> tuple:
     kind = {"cell": 0, "indicator": 1, "narrative": 2}[f.kind]
-    num = int(f.table_no[1:]) if f.table_no.startswith("表") and f.table_no[1:].isdigit() else 50
+    num = KIND_ORDER.index(f.table_kind) if f.table_kind in KIND_ORDER else 50
     return (f.value is None, kind, num, f.order)
 
 

@@ -123,7 +123,7 @@ class FactStore:
         self.path = path
         self._con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         self._con.row_factory = sqlite3.Row
-        self._tables: list[tuple[str, str, str, str]] | None = None  # read once: the store is read-only
+        self._tables: list[tuple[str, str, str, str, str]] | None = None  # read once: the store is read-only
         self._docs: list[tuple[str, str, str, str]] | None = None
 
     def query(self, where: str = "1", params: tuple = ()) -> list[Fact]:
@@ -146,11 +146,11 @@ class FactStore:
     def documents(self) -> list[dict]:
         return [dict(r) for r in self._con.execute("SELECT * FROM documents ORDER BY doc_id")]
 
-    def tables(self) -> list[tuple[str, str, str, str]]:
-        """(doc_id, table_id, table_no, table_title) of every table, scanned once per open store."""
+    def tables(self) -> list[tuple[str, str, str, str, str]]:
+        """(doc_id, table_id, table_no, table_title, table_kind) of every table, scanned once per open store."""
         if self._tables is None:
             self._tables = [tuple(r) for r in self.scalar(
-                "SELECT DISTINCT doc_id, table_id, table_no, table_title FROM facts WHERE table_id != ''")]
+                "SELECT DISTINCT doc_id, table_id, table_no, table_title, table_kind FROM facts WHERE table_id != ''")]
         return self._tables
 
     def doc_ids(self, document: str) -> list[str]:

@@ -23,8 +23,9 @@ from pathlib import Path
 
 from .errors import BudgetQAError, IngestError, NothingIngestedError
 from .facts import write_store
-from .ingest.parser import parse_file
+from .ingest.parser import parse_files
 from .model import Document
+from .readers import SUFFIXES, group_files
 
 Progress = Callable[[str], None]
 
@@ -38,43 +39,59 @@ class IngestReport:
     chunks: int = 0
     dense: str = ""
     seconds: float = 0.0
+    details: list[dict] = field(default_factory=list)  # per document: files, format, department, year, kind
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
             "index_dir": self.index_dir, "documents": self.documents, "facts": self.facts, "chunks": self.chunks,
+            "details": self.details, "warnings": self.warnings,
             "dense": self.dense, "seconds": round(self.seconds, 3),
             "errors": [{"file": e.path, "line": e.line, "message": str(e)} for e in self.errors],
         }
 
 
 def discover(paths: list[str | Path]) -> list[Path]:
+    """Disclosure files under the given files and folders, in every format a reader exists for."""
     files: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            files += sorted(x for x in p.rglob("*.txt") if x.is_file())
+            files += sorted(x for x in p.rglob("*") if x.is_file() and x.suffix.lower() in SUFFIXES
+                            and not x.name.startswith((".", "~$")))
         elif p.is_file():
             files.append(p)
         else:
-            raise BudgetQAError(f"{p}: no such file or folder — give disclosure .txt files or a folder of them")
+            raise BudgetQAError(f"{p}: no such file or folder — give disclosure files (PDF, .xlsx/.xls, .docx, "
+                                "text) or a folder of them")
     if not files:
-        raise BudgetQAError(f"No .txt disclosures found in {', '.join(map(str, paths))} — add files or give another folder")
+        raise BudgetQAError(f"No disclosures (PDF, .xlsx/.xls, .docx, .txt) found in {', '.join(map(str, paths))} "
+                            "— add files or give another folder")
     return files
 
 
-def parse_all(files: list[Path], progress: Progress | None = None) -> tuple[list[Document], list[IngestError]]:
+def parse_all(files: list[Path], progress: Progress | None = None,
+              roots: list[str | Path] | None = None) -> tuple[list[Document], list[IngestError]]:
+    """Parse every disclosure; files of one disclosure (same stem, or a folder of their own) are joined."""
     docs, errors = [], []
     seen: dict[str, str] = {}
-    for k, f in enumerate(files, 1):
+    groups = group_files(files, [Path(r) for r in roots or [] if Path(r).is_dir()])
+    for k, group in enumerate(groups, 1):
         try:
-            doc = parse_file(f)
+            doc = parse_files(group)
             if doc.id in seen:
                 doc.id = f"{doc.id}-{len(seen)}"
-            seen[doc.id] = str(f)
+            seen[doc.id] = str(group[0])
             docs.append(doc)
+            if progress and len(group) > 1:
+                progress(f"joined {len(group)} files into one disclosure ({doc.id}): "
+                         + ", ".join(p.name for p in group))
+            for w in doc.warnings:
+                if progress:
+                    progress(f"warning: {w}")
         except IngestError as err:
             errors.append(err)
-        if progress and (k == len(files) or k % max(1, len(files) // 20) == 0):
-            progress(f"parsed {k}/{len(files)} files")
+        if progress and (k == len(groups) or k % max(1, len(groups) // 20) == 0):
+            progress(f"parsed {k}/{len(groups)} disclosures")
     return docs, errors
 
 
@@ -90,7 +107,7 @@ def build_index(
     t0 = time.perf_counter()
     index_dir = Path(index_dir)
     report = IngestReport(index_dir=str(index_dir))
-    docs, report.errors = parse_all(discover(paths), progress)
+    docs, report.errors = parse_all(discover(paths), progress, roots=list(paths))
     if strict and report.errors:
         raise report.errors[0]
     if not docs:
@@ -112,6 +129,9 @@ def build_index(
             info = build_retrieval(docs, tmp, settings or {}, progress)
             report.chunks, report.dense = info.get("chunks", 0), info.get("dense", "")
         report.documents = [d.id for d in docs]
+        report.details = [{"id": d.id, "department": d.department, "year": d.year, "kind": d.kind, "format": d.format,
+                           "files": d.files, "tables": len(d.tables)} for d in docs]
+        report.warnings = [f"{d.id}: {w}" for d in docs for w in d.warnings]
         manifest = {
             "format": 1, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "documents": report.documents,
             "facts": report.facts, "chunks": report.chunks, "dense": report.dense,

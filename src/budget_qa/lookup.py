@@ -13,11 +13,26 @@ from dataclasses import dataclass, field
 
 from .errors import LookupNotFound
 from .facts import FactStore, row_keys
+from .ingest.kinds import KIND_NAMES
+from .ingest.titles import chinese_number, number_ordinal
 from .model import Fact
 from .textnorm import fold, strip_brackets
 
 _CODE_RE = re.compile(r"^\d{3}(?:\s*\d{2}){0,2}$")
-_TABLE_NO_RE = re.compile(r"^(?:表|t|table)?\s*(\d{1,2})$", re.I)
+_TABLE_NO_RE = re.compile(r"^(?:附表|表|table)?\s*(\d{1,2})$", re.I)
+_TABLE_CN_RE = re.compile(r"^(?:附表|表)\s*([一二三四五六七八九十]{1,3})$")
+
+
+def _kind_named(t: str) -> str:
+    """A canonical kind given by key ('three_public') or by its Chinese name ('“三公”经费支出表')."""
+    plain = t.replace('"', "")
+    for kind, (zh, _en) in KIND_NAMES.items():
+        if plain == kind.value or plain == fold(zh).replace('"', ""):
+            return kind.value
+    return ""
+
+
+_PERF = ("performance_dept", "performance_project")
 
 
 @dataclass
@@ -34,7 +49,8 @@ class LookupResult:
         return {
             "query": self.query, "matched_by": self.matched_by, "ambiguous": self.ambiguous,
             "candidates": [
-                {"document": f.document, "table": f.table_no, "table_title": f.table_title, "section": f.section,
+                {"document": f.document, "table": f.table_no, "table_title": f.table_title, "table_kind": f.table_kind,
+                 "page": f.page, "section": f.section,
                  "row": f.row_label, "code": f.row_code, "column": f.column, "value": f.value, "unit": f.unit,
                  "op": f.op, "blank": f.value is None, "locator": f.locator, "quote": f.quote, "line": f.line,
                  "kind": f.kind}
@@ -64,15 +80,21 @@ def _scope(store: FactStore, table: str | None, document: str | None, narrative:
 
 
 def resolve_tables(store: FactStore, table: str, document: str | None = None) -> list[str]:
-    """'表6', '6', 'T6', a table id ('P3'), or (part of) a title ('三公经费') → ['doc/T6', …].
+    """A canonical kind ('basic', '基本支出表'), a printed number ('表6', '表六', '附表6', '6'), a table id
+    ('T6', 'P3'), or (part of) a title ('三公经费') → ['doc/T6', …].
 
     Raises with suggestions. Quotes are ignored in titles: '三公经费' finds 财政拨款“三公”经费支出情况表.
     """
     rows = store.tables()
     t = fold(table)
-    m = _TABLE_NO_RE.match(t)
-    if m:
-        hits = [r for r in rows if fold(r[2]) == f"表{int(m.group(1))}"]
+    kind = _kind_named(t)
+    m = _TABLE_NO_RE.match(t) or _TABLE_CN_RE.match(t)
+    if kind:
+        hits = [r for r in rows if r[4] == kind]
+    elif m:
+        n = chinese_number(m.group(1))
+        hits = [r for r in rows if fold(r[2]) == t or (r[2].startswith(("表", "附表")) and number_ordinal(r[2]) == n)]
+        hits = hits or [r for r in rows if fold(r[1]) == f"t{n}"]
     else:
         plain = t.replace('"', "")
         hits = [r for r in rows if fold(r[1]) == t]
@@ -80,7 +102,7 @@ def resolve_tables(store: FactStore, table: str, document: str | None = None) ->
         if not hits:
             hits = [r for r in rows if strip_brackets(plain) in strip_brackets(fold(r[2] + r[3]).replace('"', ""))]
     if not hits:
-        labels = sorted({f"{r[2]} {r[3]}" if r[2].startswith("表") else r[3] for r in rows})
+        labels = sorted({f"{r[2]} {r[3]}".strip() if r[4] not in _PERF else r[3] for r in rows})
         near = difflib.get_close_matches(table, labels, n=5, cutoff=0.3)
         raise LookupNotFound("table", table, near or labels[:5])
     return [f"{r[0]}/{r[1]}" for r in hits]

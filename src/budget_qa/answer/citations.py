@@ -42,11 +42,12 @@ class CitationList:
         if f.kind == "narrative":
             part, section, _ = parse_section_locator(f.section)
             c = Citation(id=len(self.items) + 1, document=f.document, locator=f.locator, quote=f.quote,
-                         row=f.row_label, column=f.column, part=part, section=section, line=f.line)
+                         row=f.row_label, column=f.column, part=part, section=section, line=f.line, page=f.page)
         else:
             c = Citation(id=len(self.items) + 1, document=f.document, locator=f.locator, quote=f.quote,
                          table=f.table_no, row=f.row_label, column=f.column.rsplit("/", 1)[-1],
-                         part=2 if f.table_no.startswith("表") else 3, line=f.line)
+                         part=3 if f.table_kind in ("performance_dept", "performance_project") else 2, line=f.line,
+                         page=f.page)
         return self._add(key, c)
 
     def passage(self, document: str, locator: str, quote: str, line: int, table: str = "") -> int:

@@ -10,16 +10,17 @@ from .money import fmt_amount, yuan
 
 # What each standard table covers: explains why the same item can show different figures.
 SCOPE = {
-    "表1": ("部门全部收支", "all of the department's income and expenditure"),
-    "表2": ("全部收入来源（含上年结转）", "all income sources, including carry-over from the previous year"),
-    "表3": ("全部支出（含上年结转资金安排的支出）", "all expenditure, including spending funded by carry-over"),
-    "表4": ("财政拨款收支", "fiscal appropriations only"),
-    "表5": ("一般公共预算当年拨款", "this year's general public budget appropriation only"),
-    "表6": ("一般公共预算基本支出（不含项目支出）", "basic expenditure from the general public budget only (project spending excluded)"),
-    "表7": ("一般公共预算项目支出", "project expenditure from the general public budget"),
-    "表10": ("财政拨款“三公”经费（基本支出和项目支出合计）", "all fiscally funded 'three public expenses', basic and project spending together"),
-    "表11": ("上年结转结余", "balances carried over from the previous year"),
+    "summary": ("部门全部收支", "all of the department's income and expenditure"),
+    "income": ("全部收入来源（含上年结转）", "all income sources, including carry-over from the previous year"),
+    "expenditure": ("全部支出（含上年结转资金安排的支出）", "all expenditure, including spending funded by carry-over"),
+    "fiscal_summary": ("财政拨款收支", "fiscal appropriations only"),
+    "general_budget": ("一般公共预算当年拨款", "this year's general public budget appropriation only"),
+    "basic": ("一般公共预算基本支出（不含项目支出）", "basic expenditure from the general public budget only (project spending excluded)"),
+    "project": ("一般公共预算项目支出", "project expenditure from the general public budget"),
+    "three_public": ("财政拨款“三公”经费（基本支出和项目支出合计）", "all fiscally funded 'three public expenses', basic and project spending together"),
+    "carryover": ("上年结转结余", "balances carried over from the previous year"),
 }
+_PERF = ("performance_dept", "performance_project")
 
 
 class Composer:
@@ -36,10 +37,16 @@ class Composer:
     def table_name(self, f: Fact, lang: str) -> str:
         if f.kind == "narrative":
             return "预算情况说明" if lang == "zh" else "the narrative explanation"
+        perf = f.table_kind in _PERF
         if lang == "zh":
-            return f"{f.table_no}《{f.table_title}》" if f.table_no.startswith("表") else f"《{f.table_title}》"
+            return f"{f.table_no}《{f.table_title}》" if f.table_no and not perf else f"《{f.table_title}》"
         en = self.g.english(f.table_title.split(":")[0])
-        head = f"Table {f.table_no[1:]}" if f.table_no.startswith("表") else "the performance-target table"
+        if perf:
+            head = "the performance-target table"
+        elif f.table_no.startswith("表") and f.table_no[1:].isdigit():
+            head = f"Table {f.table_no[1:]}"
+        else:
+            head = f"table {f.table_no}".strip()
         return f"{head} ({en or f.table_title})"
 
     def column_name(self, f: Fact, lang: str) -> str:
@@ -124,7 +131,7 @@ class Composer:
         return ("；".join(lines) + "。") if lang == "zh" else ("; ".join(lines) + ".")
 
     def scope(self, f: Fact, lang: str) -> str:
-        s = SCOPE.get(f.table_no)
+        s = SCOPE.get(f.table_kind)
         if s:
             return s[0] if lang == "zh" else s[1]
         if f.kind == "narrative":

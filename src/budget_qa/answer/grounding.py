@@ -6,7 +6,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from ..model import Answer
-from .money import yuan
+from .money import to_wan, yuan
 
 NUM_RE = re.compile(r"(?<![0-9A-Za-z.])\d[\d,]*(?:\.\d+)?")
 
@@ -36,12 +36,15 @@ def allowed_numbers(ans: Answer, extra: set[str] = frozenset()) -> set[str]:
             ok.add(_canon(yuan(f.value)))
         except (InvalidOperation, ValueError):
             pass
-    # yuan conversions of any cited amount are derived, not invented
+    # unit conversions of any cited amount (万元 → 元, 元 → 万元 …) are derived, not invented
     for n in list(ok):
-        try:
-            ok.add(_canon(yuan(n)))
-        except (InvalidOperation, ValueError):
-            pass
+        for unit in ("万元", "千元", "亿元"):
+            try:
+                ok.add(_canon(yuan(n, unit)))
+                ok.add(_canon(to_wan(n, "元")))
+                ok.add(_canon(to_wan(n, unit)))
+            except (InvalidOperation, ValueError, KeyError):
+                pass
     return ok
 
 

@@ -93,11 +93,11 @@ def plan(question: str, items: list[Item], *, years: set[str], known_text: str, 
     if other_organisation(q, departments, known_text):
         return Plan("abstain", reason="department", items=items)
     table_hint = ""
-    m = re.search(r"表\s*(\d{1,2})|table\s*(\d{1,2})", q, re.I)
+    m = re.search(r"(?:附表|表)\s*([0-9一二三四五六七八九十]{1,3})|table\s*(\d{1,2})", q, re.I)
     if m:
         table_hint = f"表{m.group(1) or m.group(2)}"
     elif has(r"三公|three\s+public|three\s+official", q):
-        table_hint = "表10"
+        table_hint = "three_public"
     # 2. calculations
     if has(COMPUTE_CUES["rank"], q) and items:
         return Plan("compute", "rank", items, table_hint=table_hint)

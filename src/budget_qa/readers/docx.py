@@ -143,15 +143,15 @@ class _Numbering:
             if definition is None:
                 continue
             for lvl in definition.iterchildren(qn("w:lvl")):
-                ilvl = int(lvl.get(qn("w:ilvl"), "0"))
+                ilvl = _level(lvl.get(qn("w:ilvl")))
                 self.levels[(num.get(qn("w:numId")), ilvl)] = (
                     _val(lvl, "w:numFmt", "decimal"), _val(lvl, "w:lvlText", ""),
-                    int(_val(lvl, "w:start", "1")), _val(lvl, "w:suff", "tab"))
+                    _int(_val(lvl, "w:start", "1"), 1), _val(lvl, "w:suff", "tab"))
         for style in document.styles.element.iterchildren(qn("w:style")):
             num_pr = style.find(f"{qn('w:pPr')}/{qn('w:numPr')}")
             if num_pr is not None and num_pr.find(qn("w:numId")) is not None:
                 self.style_num[style.get(qn("w:styleId"))] = (
-                    _val(num_pr, "w:numId", "0"), int(_val(num_pr, "w:ilvl", "0")))
+                    _val(num_pr, "w:numId", "0"), _level(_val(num_pr, "w:ilvl", "0")))
 
     def label(self, p) -> str:
         num_pr = p.find(f"{qn('w:pPr')}/{qn('w:numPr')}")
@@ -159,7 +159,7 @@ class _Numbering:
         num_id, ilvl = self.style_num.get(style.get(qn("w:val")) if style is not None else "", ("0", 0))
         if num_pr is not None:
             num_id = _val(num_pr, "w:numId", num_id)
-            ilvl = int(_val(num_pr, "w:ilvl", str(ilvl)))
+            ilvl = _level(_val(num_pr, "w:ilvl", str(ilvl)))
         if (num_id, ilvl) not in self.levels or not _para_text(p).strip():
             return ""  # Word skips numbering on an empty paragraph too
         counts = self.counters.setdefault(num_id, [None] * 9)
@@ -180,6 +180,18 @@ def _val(el, tag: str, default: str) -> str:
     child = el.find(qn(tag))
     value = child.get(qn("w:val")) if child is not None else None
     return default if value is None else value
+
+
+def _int(value: str | None, default: int) -> int:
+    # a malformed number in the numbering XML costs that label, never the document
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _level(value: str | None) -> int:
+    return max(0, min(_int(value, 0), 8))  # Word has levels 0–8
 
 
 def _format(n: int, fmt: str) -> str:

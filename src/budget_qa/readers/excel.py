@@ -41,6 +41,9 @@ def read_excel(path: Path) -> RawDocument:
     else:
         raise _not_excel(path, data)
     for name, rows, spans in sheets:
+        if rows is None:  # hidden sheets are not printed: helper lists, old versions
+            doc.warnings.append(f"{path}: sheet '{name}' is hidden — skipped")
+            continue
         blocks = _blocks(name, rows, spans)
         if not blocks:
             doc.warnings.append(f"{path}: sheet '{name}' is empty — skipped")
@@ -56,7 +59,7 @@ def read_excel(path: Path) -> RawDocument:
     return doc
 
 
-Sheet = tuple[str, list[list[str]], dict[tuple[int, int], int]]  # name, cell text, merge widths
+Sheet = tuple[str, list[list[str]] | None, dict[tuple[int, int], int]]  # name, cell text (None: hidden), merge widths
 
 
 def _read_xlsx(path: Path, data: bytes, doc: RawDocument) -> list[Sheet]:
@@ -81,7 +84,7 @@ def _read_xlsx(path: Path, data: bytes, doc: RawDocument) -> list[Sheet]:
     sheets: list[Sheet] = []
     for ws in wb.worksheets:
         if ws.sheet_state != "visible":
-            doc.warnings.append(f"{path}: sheet '{ws.title}' is hidden — skipped")
+            sheets.append((ws.title, None, {}))
             continue
         rows = [[_cell_text(c) for c in row]
                 for row in ws.iter_rows(min_row=1, min_col=1, max_row=ws.max_row, max_col=ws.max_column)]
@@ -123,7 +126,7 @@ def _read_xls(path: Path, data: bytes, doc: RawDocument) -> list[Sheet]:
     sheets: list[Sheet] = []
     for sh in book.sheets():
         if sh.visibility:
-            doc.warnings.append(f"{path}: sheet '{sh.name}' is hidden — skipped")
+            sheets.append((sh.name, None, {}))
             continue
         rows = [[_xls_text(book, sh, r, c) for c in range(sh.ncols)] for r in range(sh.nrows)]
         spans = {(r0, c0): c1 - c0 for r0, r1, c0, c1 in sh.merged_cells}

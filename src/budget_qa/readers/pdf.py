@@ -33,6 +33,7 @@ PAGE_NUMBER = re.compile(
     r"|共\s*\d+\s*页\s*[,，]?\s*第\s*\d+\s*页|\d+\s*/\s*\d+|page\s*\d+(?:\s*of\s*\d+)?)$",
     re.IGNORECASE,
 )
+NUMERIC = set("0123456789,.")
 CONTINUED = re.compile(r"^[（(]?续表?\s*\d*[）)]?$")  # "续表", "（续）" above a table's continuation
 
 
@@ -69,10 +70,12 @@ def _latin(ch: str) -> bool:
 
 
 def _join(a: str, b: str) -> str:
-    """Rejoin text broken over lines: Latin words were broken at a space, Chinese anywhere."""
+    """Rejoin text broken over lines: Latin words were broken at a space; Chinese and numbers anywhere
+    (a narrow cell wraps "12,345.\n67")."""
     if not a or not b:
         return a or b
-    return a + (" " if _latin(a[-1]) and _latin(b[0]) else "") + b
+    number = a[-1] in NUMERIC and b[0] in NUMERIC
+    return a + (" " if _latin(a[-1]) and _latin(b[0]) and not number else "") + b
 
 
 def _clean(text: str) -> str:
@@ -115,7 +118,7 @@ def _lines(chars: list[dict]) -> list[_Line]:
     return out
 
 
-def _read_page(page) -> _Page:
+def _read_page(page: pdfplumber.page.Page) -> _Page:
     out = _Page(page.page_number, float(page.width), float(page.height), chars=len(page.chars))
     boxes = []
     for table in page.find_tables(TABLE_SETTINGS):  # found once per page: the costliest step
@@ -165,7 +168,9 @@ def _edges(pages: list[_Page]) -> dict[int, tuple[float, float]]:
             if ln.whole:
                 left, right = edges.get(round(page.width), (ln.x0, ln.x1))
                 edges[round(page.width)] = (min(left, ln.x0), max(right, ln.x1))
-    return edges
+    # Where no line is full (a page of short lines), the longest line is not the edge: assume the
+    # right margin about as wide as the left one.
+    return {w: (left, max(right, w - left)) for w, (left, right) in edges.items()}
 
 
 def _continues(prev: tuple[_Line, _Page], cur: _Line, page: _Page, edges) -> bool:
@@ -182,34 +187,36 @@ def _continues(prev: tuple[_Line, _Page], cur: _Line, page: _Page, edges) -> boo
     return True  # across a page break: the last line of one page, the first of the next
 
 
+def _preamble(blocks: list[Block]) -> set[str]:
+    """The text lines printed just above the last block, a grid ("表 2", "编制部门：…", "单位：万元")."""
+    keys = set()
+    for b in reversed(blocks[-5:-1]):
+        if not isinstance(b, TextLine):
+            break
+        keys.add(_key(b.text))
+    return keys
+
+
 def _assemble(pages: list[_Page]) -> list[Block]:
     edges = _edges(pages)
     blocks: list[Block] = []
     tail: tuple[_Line, _Page] | None = None  # last printed line of the last block, if it is text
-    preamble: dict[int, set[str]] = {}  # per grid: the text lines printed just above it
     for page in pages:
         items = sorted([(ln.top, 0, ln) for ln in page.lines] + [(t, 1, rows) for t, _, rows in page.tables],
                        key=lambda it: (it[0], it[1]))
         lead = next((i for i, it in enumerate(items) if it[1] == 1), len(items))
         last = blocks[-1] if blocks else None
-        if (isinstance(last, Grid) and lead < len(items) and len(items[lead][2][0]) == len(last.rows[0])
-                and all(_key(it[2].text) in preamble[id(last)] or CONTINUED.match(it[2].text)
-                        for it in items[:lead])):
-            items = items[lead:]  # "编制部门…", "单位：万元" or "续表" repeated above a continued table
+        if lead and isinstance(last, Grid) and lead < len(items) and len(items[lead][2][0]) == len(last.rows[0]):
+            above = _preamble(blocks)
+            if all(_key(it[2].text) in above or CONTINUED.match(it[2].text) for it in items[:lead]):
+                items = items[lead:]  # "编制部门：…", "单位：万元" or "续表" repeated above a continued table
         for i, (_, kind, obj) in enumerate(items):
             last = blocks[-1] if blocks else None
             if kind == 1:
                 if i == 0 and isinstance(last, Grid) and len(obj[0]) == len(last.rows[0]):
                     _continue_grid(last, obj, page.number)
                 else:
-                    grid = Grid(rows=obj, line=0, page=page.number, row_pages=[page.number] * len(obj))
-                    above = []
-                    for b in reversed(blocks[-4:]):
-                        if not isinstance(b, TextLine):
-                            break
-                        above.append(_key(b.text))
-                    preamble[id(grid)] = set(above)
-                    blocks.append(grid)
+                    blocks.append(Grid(rows=obj, line=0, page=page.number, row_pages=[page.number] * len(obj)))
                 tail = None
             elif isinstance(last, TextLine) and tail and _continues(tail, obj, page, edges):
                 last.text = _join(last.text, obj.text)
@@ -269,7 +276,7 @@ def read_pdf(path: Path) -> RawDocument:
         if isinstance(cause, PDFEncryptionError):
             raise IngestError(name, None, "is password-protected",
                               "save an unprotected copy (print to PDF) and ingest that") from err
-        raise damaged(f"{type(cause).__name__}: {cause}".rstrip(": ")) from err
+        raise damaged(f"{type(cause).__name__}: {str(cause)[:200]}".rstrip(": ")) from err
     if not pages:
         raise damaged("no pages")
     if not any(p.chars for p in pages):
