@@ -98,11 +98,12 @@ def tables(index_dir, as_json) -> None:
         return
     for t in rows:
         extra = f" — {t['note']}" if t["note"] else ""
-        click.echo(f"{t['document']}  {t['id']:<4} {t['label']}  ({t['rows']} rows × {len(t['columns'])} columns){extra}")
+        click.echo(f"{t['document']}  {t['id']:<4} {t['label']}  [{t['kind']}]  ({t['rows']} rows × {len(t['columns'])} "
+                   f"columns){extra}")
 
 
 @main.command()
-@click.option("--table", "-t", help="表号 or title, e.g. 表6, 6, 三公.")
+@click.option("--table", "-t", help="Table kind (summary, income, expenditure, fiscal_summary, general_budget, basic, project, gov_fund, state_capital, three_public, carryover, …), printed number (表6, 表六, 附表6) or title (三公).")
 @click.option("--row", "-r", help="Row label or code, e.g. 差旅费, 30211, '302 11'.")
 @click.option("--column", "-c", help="Column, e.g. 合计, 公用经费, 财政拨款结转.")
 @click.option("--document", "-d", help="Document id, department or year.")

@@ -128,7 +128,8 @@ class BudgetQA:
         for d in self.documents:
             for t in d.tables:
                 out.append({"document": d.id, "id": t.id, "number": t.number, "title": t.title, "label": t.label,
-                            "rows": len(t.rows), "columns": t.columns, "note": t.note, "line": t.line})
+                            "kind": t.kind, "rows": len(t.rows), "columns": t.columns, "note": t.note, "line": t.line,
+                            "page": t.page, "unit": t.unit})
         return out
 
     def document(self, doc_id: str) -> Document | None:

@@ -27,7 +27,7 @@ def make_lookup_tool(store: FactStore) -> StructuredTool:
     from pydantic import BaseModel, Field
 
     class LookupArgs(BaseModel):
-        table: str | None = Field(default=None, description="表号 or title, e.g. 表6, 6, 三公")
+        table: str | None = Field(default=None, description="table kind (basic, three_public, …), printed number (表6, 表六) or title, e.g. 三公")
         row: str | None = Field(default=None, description="row label or code, e.g. 差旅费, 30211, '302 11'")
         column: str | None = Field(default=None, description="column, e.g. 合计, 公用经费")
         document: str | None = Field(default=None, description="document id, department or year")

@@ -95,8 +95,15 @@ def _inside(obj: dict, box: tuple[float, float, float, float]) -> bool:
     return box[0] <= x < box[2] and box[1] <= y < box[3]
 
 
+def _level(char: dict) -> bool:
+    """Is the character on a left-to-right horizontal baseline? Diagonal watermarks, stamps and
+    sideways margin notes are not narrative (a skew matrix, synthetic italics, still is)."""
+    a, b = char["matrix"][:2]
+    return a > 0 and abs(b) <= 0.05 * a
+
+
 def _lines(chars: list[dict]) -> list[_Line]:
-    """Printed rows of words, split at wide gaps into segments, top to bottom."""
+    """Printed rows of words, top to bottom, split at wide gaps into segments."""
     out: list[_Line] = []
     words = extract_words(chars)
     for row in cluster_objects(words, "top", 3):
@@ -109,12 +116,12 @@ def _lines(chars: list[dict]) -> list[_Line]:
                 segments.append([w])
             else:
                 segments[-1].append(w)
+        top = min(w["top"] for w in row)  # one top for the row: its segments stay left to right
         for seg in segments:
             text = _clean(" ".join(w["text"] for w in seg))
             if text:
-                out.append(_Line(text, seg[0]["x0"], seg[-1]["x1"], min(w["top"] for w in seg),
-                                 max(w["bottom"] for w in seg), len(segments) == 1))
-    out.sort(key=lambda ln: (ln.top, ln.x0))
+                out.append(_Line(text, seg[0]["x0"], seg[-1]["x1"], top, max(w["bottom"] for w in seg),
+                                 len(segments) == 1))
     return out
 
 
@@ -122,15 +129,12 @@ def _read_page(page: pdfplumber.page.Page) -> _Page:
     out = _Page(page.page_number, float(page.width), float(page.height), chars=len(page.chars))
     boxes = []
     for table in page.find_tables(TABLE_SETTINGS):  # found once per page: the costliest step
-        raw = table.extract()
-        if len(raw) < 2 and len(raw[0]) < 2:
-            continue  # a ruled box around a paragraph: its text stays narrative
+        # (pdfplumber already leaves out single-cell tables: a box ruled around a paragraph)
         boxes.append(table.bbox)
-        rows = [row for row in ([_cell(c) for c in r] for r in raw) if any(row)]
+        rows = [row for row in ([_cell(c) for c in r] for r in table.extract()) if any(row)]
         if rows:
             out.tables.append((table.bbox[1], table.bbox[3], rows))
-    # Sideways characters (stamps, watermarks, margin notes) are not narrative.
-    chars = [c for c in page.chars if c.get("upright", True) and not any(_inside(c, b) for b in boxes)]
+    chars = [c for c in page.chars if _level(c) and not any(_inside(c, b) for b in boxes)]
     out.lines = _lines(chars)
     return out
 

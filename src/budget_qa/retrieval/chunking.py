@@ -217,11 +217,11 @@ def _row_runs(table: Table) -> Iterable[tuple[str, list[Row]]]:
 def _table_chunks(doc: Document, table: Table, sections: dict[str, Section]) -> list[Chunk]:
     sec = sections.get(table.section)
     label = table.label
-    unit = f"（单位：{table.unit}）" if table.unit and table.number.startswith("表") else ""
+    unit = f"（单位：{table.unit}）" if table.unit and not table.is_performance else ""
     prefix = _prefix(doc, table.part, [*heading_chain(sec, sections), label + unit])
     names = column_names(table)
     columns = list(dict.fromkeys(names.get(c, c) for c in table.columns))
-    if not table.number.startswith("表"):  # performance tables: the indicator levels are columns too
+    if table.is_performance:  # performance tables: the indicator levels are columns too
         columns = ["一级指标", "二级指标", "三级指标", *columns]
     header = f"栏目：{'；'.join(columns)}" if columns else ""
     out: list[Chunk] = []

@@ -55,8 +55,9 @@ def _frame(items: list[tuple[str, str | None]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _table(doc: Document, number: str) -> Table | None:
-    return next((t for t in doc.tables if t.number == number), None)
+def _table(doc: Document, kind: str) -> Table | None:
+    """The first table of a canonical kind that has rows (charts work for every layout)."""
+    return next((t for t in doc.tables if t.kind == kind and t.rows), None)
 
 
 def _first_value(row: Row) -> str | None:
@@ -80,7 +81,7 @@ _SOURCE_ITEM = re.compile(r"^\s*\d+\s*[.、．]")  # '1. 一般公共预算拨�
 def income_by_source(doc: Document) -> Chart | None:
     """表1, income side: the numbered sources (1. 一般公共预算拨款 … and 1、财政拨款结转 …), which add up
     to 收入总计 without double counting the headings (一、/二、) or the '其中' breakdowns."""
-    t = _table(doc, "表1")
+    t = _table(doc, "summary")
     if t is None:
         return None
     left = [r for r in t.rows if r.side == "收入" or (not r.side and "收入" in r.label)]
@@ -100,7 +101,7 @@ def income_by_source(doc: Document) -> Chart | None:
 
 def expenditure_by_function(doc: Document) -> Chart | None:
     """表3: the 类 rows (first level of the functional classification)."""
-    t = _table(doc, "表3")
+    t = _table(doc, "expenditure")
     if t is None:
         return None
     items = [(r.label, _value(r, "合计") or _first_value(r)) for r in t.rows if r.code and len(r.code) == 3]
@@ -118,7 +119,7 @@ def expenditure_by_function(doc: Document) -> Chart | None:
 
 def basic_vs_project(doc: Document) -> Chart | None:
     """表3 总计: 基本支出 vs 项目支出."""
-    t = _table(doc, "表3")
+    t = _table(doc, "expenditure")
     total = _total_row(t) if t else None
     if t is None or total is None:
         return None
@@ -137,7 +138,7 @@ def basic_vs_project(doc: Document) -> Chart | None:
 
 def personnel_vs_public(doc: Document) -> Chart | None:
     """表6 总计: 人员经费 vs 公用经费."""
-    t = _table(doc, "表6")
+    t = _table(doc, "basic")
     total = _total_row(t) if t else None
     if t is None or total is None:
         return None
@@ -157,11 +158,18 @@ def personnel_vs_public(doc: Document) -> Chart | None:
 def three_public(doc: Document) -> Chart | None:
     """表10: the three 三公 items (因公出国（境）费, 公务接待费, 公务用车购置及运行费); a blank cell is
     drawn as 0 and printed as blank."""
-    t = _table(doc, "表10")
+    t = _table(doc, "three_public")
     if t is None:
         return None
     items = []
-    for r in t.rows:
+    if any("公务接待" in c for c in t.columns):  # printed across: one row, the items as columns
+        row = t.rows[0]
+        for c in row.cells:
+            head, _, leaf = c.column.rpartition("/")
+            if fold(leaf) in ("合计", "总计") and not head or head and fold(leaf) != "小计":
+                continue
+            items.append((head or leaf, c.value))
+    for r in t.rows if not items else []:
         key = fold(r.label)
         if key in ("合计", "总计") or key.startswith("其中") or ("运行费" in key and "购置" not in key):
             continue
