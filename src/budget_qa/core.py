@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from . import settings as settings_mod
-from .answer import followup
+from .answer import departments, followup
 from .answer.calculator import Calc, average, difference, exclude, previous_year, rank, share, total
 from .answer.citations import CitationList
 from .answer.composer import Composer
 from .answer.grounding import ungrounded
 from .answer.question import clean, language, strip_instructions
-from .answer.router import LIST_CUE, YEAR_RE, Plan, has, plan
+from .answer.router import ACTUAL_CUE, LIST_CUE, YEAR_RE, Plan, has, plan
 from .answer.terms import Item, TermIndex
 from .audit import Finding, audit
 from .errors import LookupNotFound, NoIndexError
@@ -70,7 +70,8 @@ class BudgetQA:
         self.file_names = {d["doc_id"]: Path(d["path"]).name for d in self.doc_meta}
         self.departments = [d["department"] for d in self.doc_meta]
         # each department with its name without the city ('乌鲁木齐市招商服务局' → '招商服务局'), for _scope_of
-        self._dept_names = [(d, re.sub(r"^.{2,4}?[市省区县]", "", d)) for d in dict.fromkeys(self.departments)]
+        self._dept_names = departments.short_names(self.departments)
+        self.doc_kinds = {d["doc_id"]: d.get("kind") or "预算" for d in self.doc_meta}
         self.glossary = load_glossary()
         from .glossary import Glossary
 
@@ -150,10 +151,18 @@ class BudgetQA:
         q_clean, injected = strip_instructions(q)
         turns = [h for h in (history or []) if isinstance(h, Turn)]
         resolved, want_yuan = followup.resolve(q_clean, turns, self.terms, lang)
-        found = self.terms.find(resolved, lang)
+        # a department's own name scopes the question; its words ('文化', '水利') are not budget rows
+        _, mention = departments.named(resolved, self._dept_names)
+        found = self.terms.find(resolved.replace(mention, " ") if mention else resolved, lang)
         # lookups use items the store knows (rows, columns, table totals); other glossary terms only help retrieval
         items = [i for i in found if i.kind in ("row", "column") or _alias(i.text) or self._is_fact_subject(i.text)]
         p = plan(resolved, items, years=self.years, known_text=self.known_text, departments=self.departments)
+        if p.route != "abstain" and departments.unknown_department(resolved, self._dept_names):
+            p = Plan("abstain", reason="department", items=items)
+        self._local.doc_kind = self._doc_kind_of(resolved)
+        if p.route == "abstain" and p.reason == "actual" and self._local.doc_kind == "决算":
+            p = plan(re.sub(ACTUAL_CUE, "", resolved, flags=re.I), items, years=self.years, known_text=self.known_text,
+                     departments=self.departments)  # final accounts are in the index: answer from them
         p.terms = [i.text for i in found if i not in items]
         if not self.use_facts and p.route in ("lookup", "compute"):
             p = Plan("retrieval", "describe", items)
@@ -186,18 +195,9 @@ class BudgetQA:
     def _scope_of(self, q: str) -> dict[str, str]:
         """A department or year named in the question narrows every lookup and search to it."""
         scope: dict[str, str] = {}
-        if len(self.doc_meta) > 1:
-            # the full name wins (the longest, if one contains another); a name without its city
-            # ('招商服务局') only when no place name precedes it and exactly one department has it —
-            # in a corpus of many cities it names several departments, and the first one is a guess
-            names = self._dept_names
-            full = [d for d, _ in names if d in q]
-            if full:
-                scope["department"] = max(full, key=len)
-            else:
-                short = [d for d, s in names if len(s) >= 4 and s in q and re.search(rf"(?<![市省区县州]){re.escape(s)}", q)]
-                if len(short) == 1:
-                    scope["department"] = short[0]
+        dept, _ = departments.named(q, self._dept_names)
+        if dept and len(self._dept_names) > 1:
+            scope["department"] = dept
         for y in YEAR_RE.findall(q):
             if y in self.years and len(self.years) > 1:
                 scope["year"] = y
@@ -320,6 +320,14 @@ class BudgetQA:
         facts, how = self._matched(row=term, narrative=True)
         return bool(facts) and (how == "exact" or (how == "partial" and len(term) >= 4))
 
+    def _doc_kind_of(self, q: str) -> str:
+        """预算 unless the question asks for final accounts and the index holds some: the two are never
+        mixed in one answer unasked."""
+        kinds = set(self.doc_kinds.values())
+        if len(kinds) < 2 and "决算" not in kinds:
+            return ""
+        return "决算" if has(ACTUAL_CUE, q) and "决算" in kinds else ("预算" if "预算" in kinds else "")
+
     def _matched(self, **kw) -> tuple[list[Fact], str]:
         scope = getattr(self._local, "scope", {})
         if scope and "document" not in kw:
@@ -331,6 +339,9 @@ class BudgetQA:
         facts = res.candidates
         if scope.get("year"):
             facts = [f for f in facts if f.year == scope["year"]]
+        doc_kind = getattr(self._local, "doc_kind", "")
+        if doc_kind:
+            facts = [f for f in facts if f.doc_kind == doc_kind]
         return facts, res.matched_by
 
     def _table_ids(self, table: str) -> list[str]:
@@ -462,6 +473,15 @@ class BudgetQA:
                     return previous_year(f, change)
         return None
 
+    def _search(self, query: str, k: int, filters: dict | None) -> list:
+        """Hybrid search in the question's scope; passages of final accounts only when asked for."""
+        assert self.retriever is not None
+        doc_kind = getattr(self._local, "doc_kind", "")
+        hits = self.retriever.search(query, k=k * 2 if doc_kind else k, filters=filters)
+        if doc_kind:
+            hits = [h for h in hits if self.doc_kinds.get(h.chunk.doc_id, "预算") == doc_kind][:k]
+        return hits
+
     def _answer_retrieval(self, ans, p: Plan, q, lang, cites, want_yuan) -> None:
         r = self.retriever
         query = " ".join([q, *[i.text for i in p.items], *p.terms])
@@ -474,11 +494,11 @@ class BudgetQA:
         best = []
         if has(DEFINE_CUE, q):
             # definitions live in 第四部分 名词解释: look there first
-            hits = r.search(query, k=k, filters={**scope, "part": 4})
+            hits = self._search(query, k, {**scope, "part": 4})
             best = [h for h in hits if _coverage(q, about, h.chunk.text) >= 0.5]
         if not best:
             cue = _passage_cue(q, p)
-            hits = r.search(query, k=k * 2 if cue else k, filters=scope or None)
+            hits = self._search(query, k * 2 if cue else k, scope or None)
             best = [h for h in hits if _coverage(q, about, h.chunk.text) >= 0.5]
             if cue:
                 best.sort(key=lambda h: cue not in h.chunk.text)  # e.g. a reason is stated as '主要原因是…'
@@ -536,7 +556,7 @@ class BudgetQA:
         ans.route, ans.answerable = "abstain", False
         related = []
         if hits is None and self.retriever is not None:
-            hits = self.retriever.search(" ".join([q, *[i.text for i in p.items]]), k=3)
+            hits = self._search(" ".join([q, *[i.text for i in p.items]]), 3, None)
         for h in (hits or [])[:3]:
             related.append(h.chunk.metadata.get("locator", h.chunk.id))
         deps = list(dict.fromkeys(self.departments))
