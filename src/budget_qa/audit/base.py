@@ -55,9 +55,12 @@ def is_total(row: Row) -> bool:
 
 
 def total_row(t: Table | None, side: str = "") -> Row | None:
+    """The table's (or side's) grand total: a 总计 row before a 合计 row ('本年收入合计' is a subtotal
+    when a '收入总计' follows)."""
     if t is None:
         return None
-    return next((r for r in t.rows if (not side or r.side == side) and is_total(r)), None)
+    rows = [r for r in t.rows if (not side or r.side == side) and is_total(r)]
+    return next((r for r in rows if fold(r.label).endswith("总计")), rows[0] if rows else None)
 
 
 def table(doc: Document, kind: str) -> Table | None:

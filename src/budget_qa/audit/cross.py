@@ -6,6 +6,8 @@ from ..model import Document, Row, Table
 from ..textnorm import fold
 from .base import Finding, cell, d, pair, table, total_row
 
+_MONEY = {"元": 1, "千元": 1000, "万元": 10000, "亿元": 100000000}
+
 
 def _sides(t: Table | None) -> tuple[str, str]:
     names = list(dict.fromkeys(r.side for r in t.rows)) if t else []
@@ -121,9 +123,13 @@ def performance(doc: Document) -> list[Finding]:
 
             out.append(cmp("performance", where, d(total.value), " + ".join(c.column for c in parts),
                            sum(d(c.value) for c in parts), "project budget vs its funding sources"))
-        if project is not None:
+        if project is not None and "一般公共预算" not in project.title:
+            # a project table of every fund source holds each project's whole budget; one of the general
+            # budget only does not (a project also funded by carry-over is larger in its target table)
             rows = [r for r in project.rows if fold(r.label) == fold(t.subject)]
-            if len(rows) == 1:
-                out += pair("performance", "performance table vs the project table", (where, d(total.value)),
-                            cell(project, rows[0], "项目支出合计", "合计", ""))
+            found = cell(project, rows[0], "项目支出合计", "合计", "") if len(rows) == 1 else None
+            if found is not None and project.unit in _MONEY and (t.unit or "万元") in _MONEY:
+                in_table_unit = d(total.value) * _MONEY[t.unit or "万元"] / _MONEY[project.unit]
+                out += pair("performance", "performance table vs the project table",
+                            (where, d(format(in_table_unit, "f"))), found)
     return out

@@ -84,9 +84,13 @@ def _narrative_vs_tables(doc: Document, figs: list[NarrativeFigure]) -> list[Fin
         if hit is None:
             continue
         row, col = hit
+        stated = d(f.value) if f.unit == t.unit else d(format(d(f.value) * _MONEY[f.unit] / _MONEY[t.unit], "f"))
+        # a row restated in the text may be its total or one of its columns (a project's general-budget
+        # part): the figure agrees with the table when it equals one of the row's cells
+        same = next((c for c in row.cells if c.value is not None and d(c.value) == stated), None)
+        col = same.column if same is not None else col
         cell = row.cell(col)
         value = cell.value if cell else None
-        stated = d(f.value) if f.unit == t.unit else (d(f.value) * _MONEY[f.unit] / _MONEY[t.unit]).normalize()
         out.append(cmp("narrative-vs-table", f"{f.section} / {f.subject}", stated,
                        loc(t, row, col), d(value), "narrative figure vs table", b_show=None if value else "（空 blank）"))
     return out

@@ -126,6 +126,10 @@ def column_sums(t: Table) -> list[Finding]:
 
 
 # ---------- two-sided tables ----------
+_TOP = re.compile(r"^[一二三四五六七八九十]+[、.．]")
+_ITEM = re.compile(r"^\d{1,2}[.、．]")
+
+
 def two_sided(t: Table) -> list[Finding]:
     sides: dict[str, list[Row]] = {}
     for r in t.rows:
@@ -135,32 +139,51 @@ def two_sided(t: Table) -> list[Finding]:
         return []
     (_, left), (_, right) = sides.items()
     out = []
-    lt = next((r for r in left if fold(r.label).endswith("总计")), None)
-    rt = next((r for r in right if fold(r.label).endswith("总计")), None)
+    lt, rt = (next((r for r in rows if fold(r.label).endswith("总计")), None) for rows in (left, right))
     if lt and rt and lt.cells and rt.cells:
         out.append(cmp("two-sided-balance", loc(t, lt, lt.cells[0].column), d(lt.cells[0].value),
                        loc(t, rt, rt.cells[0].column), d(rt.cells[0].value), "income total vs expenditure total"))
     if rt:
         coded = [r for r in right if r.code and r.level == 1]
         for k, col in enumerate(c.column for c in rt.cells):
-            if coded:
+            if coded and not any(_TOP.match(r.label) for r in right):
                 s = sum(d(r.cells[k].value) for r in coded if k < len(r.cells))
                 out.append(cmp("code-hierarchy", loc(t, rt, col), d(rt.cells[k].value),
                                f"sum of {len(coded)} 支出功能分类 rows", s, "expenditure total vs its classes"))
-    if lt and lt.cells:
-        tops = [r for r in left if re.match(r"^[一二三四五六七八九十]+[、.．]", r.label)]
-        if tops:
-            out.append(cmp("code-hierarchy", loc(t, lt, lt.cells[0].column), d(lt.cells[0].value),
-                           " + ".join(strip_numbering(r.label) for r in tops), sum(d(r.cells[0].value) for r in tops),
-                           "income total vs its parts"))
-        for k, top in enumerate(tops):
-            start = left.index(top)
-            end = left.index(tops[k + 1]) if k + 1 < len(tops) else len(left)
-            items = [r for r in left[start + 1: end] if re.match(r"^\d{1,2}[.、．]", r.label)]
-            if items and any(r.cells[0].value for r in [top, *items]):
-                out.append(cmp("code-hierarchy", loc(t, top, top.cells[0].column), d(top.cells[0].value),
-                               " + ".join(strip_numbering(r.label) for r in items),
-                               sum(d(r.cells[0].value) for r in items), "income line vs its items"))
+    for rows, total in ((left, lt), (right, rt)):
+        if total is not None and total.cells:
+            out += _side_parts(t, rows, total)
+    return out
+
+
+def _side_parts(t: Table, rows: list[Row], total: Row) -> list[Finding]:
+    """One side of a summary table: 总计 = its numbered parts (一、二、…), or = the subtotal of the
+    numbered parts ('本年收入合计') plus the unnumbered lines after it ('上年结转结余'); each numbered
+    part = its items (1. 2. …)."""
+    out: list[Finding] = []
+    body = rows[: rows.index(total)]
+    tops = [r for r in body if _TOP.match(r.label)]
+    if not tops:
+        return out
+    sub = next((r for r in body if is_total(r) and r is not total and body.index(r) > body.index(tops[-1])), None)
+    parts_of_total = tops
+    if sub is not None and sub.cells:
+        out.append(cmp("code-hierarchy", loc(t, sub, sub.cells[0].column), d(sub.cells[0].value),
+                       " + ".join(strip_numbering(r.label) for r in tops), sum(d(r.cells[0].value) for r in tops if r.cells),
+                       "subtotal vs its parts"))
+        after = body[body.index(sub) + 1:]
+        parts_of_total = [sub] + [r for r in after if not r.label.startswith("其中") and not _ITEM.match(r.label)]
+    out.append(cmp("code-hierarchy", loc(t, total, total.cells[0].column), d(total.cells[0].value),
+                   " + ".join(strip_numbering(r.label) for r in parts_of_total),
+                   sum(d(r.cells[0].value) for r in parts_of_total if r.cells), "total vs its parts"))
+    for k, top in enumerate(tops):
+        start = body.index(top)
+        end = body.index(tops[k + 1]) if k + 1 < len(tops) else (body.index(sub) if sub is not None else len(body))
+        items = [r for r in body[start + 1: end] if _ITEM.match(r.label)]
+        if items and any(r.cells and r.cells[0].value for r in [top, *items]):
+            out.append(cmp("code-hierarchy", loc(t, top, top.cells[0].column), d(top.cells[0].value),
+                           " + ".join(strip_numbering(r.label) for r in items),
+                           sum(d(r.cells[0].value) for r in items if r.cells), "line vs its items"))
     return out
 
 

@@ -70,8 +70,9 @@ def _is_data_row(cells: list[str]) -> bool:
     if any(_DECIMAL.match(c) for c in cells):
         return True
     filled = [c for c in cells if c]
-    if filled and any(filled[0].replace(" ", "").startswith(w) for w in _TOTAL_WORDS):
-        return True
+    if filled and any(filled[0].replace(" ", "").startswith(w) for w in _TOTAL_WORDS) and all(
+            AMOUNT.match(c) or c in _BLANK_MARKS for c in filled[1:]):
+        return True  # a total row (its amounts may be integers, or blank); '小计 | 基本支出 | …' is a header
     return bool(filled) and bool(_CODE.match(filled[0])) and len(filled[0]) in (3, 5, 7) and any(
         not AMOUNT.match(c) for c in filled[1:])
 
@@ -113,6 +114,9 @@ def _column_roles(body: list[list[str]], paths: list[list[str]], width: int) -> 
         head = "".join(paths[c])
         if any(w in head for w in _SKIP_HEADERS) and all(v.isdigit() for v in vals):
             roles.append("skip")
+        elif vals and all(_CODE.match(v) and len(v) in (3, 5, 7) for v in vals) and any(
+                w in head for w in ("编码", "代码")) and not _has_decimal(body, c):
+            roles.append("code")  # a 科目编码 column printed after the names
         elif vals and all(_CODE.match(v) for v in vals) and (not roles or roles[-1] in ("code", "skip")) and (
                 any(w in head for w in ("编码", "类", "款", "项", "科目", "代码")) or len(set(map(len, vals))) > 1
                 or all(len(v) in (2, 3) for v in vals) and c < 3 and not _has_decimal(body, c)):
@@ -173,14 +177,18 @@ def build_grid_table(path: str, table: Table, grid: GridInput) -> Table:
         new_rows = []
         for label_cols, value_cols, code_cols in sides:
             side = _side_name(paths, label_cols) if two_sided else ""
-            texts = [cells[c] for c in label_cols if cells[c]]
             codes = [cells[c] for c in code_cols if cells[c]]
             values = [(c, _amount(path, line, cells[c], names[c], table.number)) for c in value_cols]
-            label = texts[-1] if texts else ""
+            texts = {c: cells[c] for c in label_cols if cells[c]}
             if not codes:
-                m = _CODE_IN_NAME.match(label)
-                if m and len(label_cols) and (not two_sided or len(m.group(1)) == 3):
-                    codes, label = [m.group(1)], squeeze_cjk(m.group(2))
+                for c, text in texts.items():  # '2010101 行政运行': the code printed inside the name
+                    m = _CODE_IN_NAME.match(text)
+                    if m and (not two_sided or len(m.group(1)) == 3):
+                        codes, texts[c] = [m.group(1)], squeeze_cjk(m.group(2))
+                        break
+            primary = next((c for c in label_cols if "项目" in "".join(paths[c]) and "科目" not in "".join(paths[c])), None)
+            label = texts.get(primary, "") if primary is not None else ""
+            label = label or (list(texts.values())[-1] if texts else "")
             if not label and not codes:
                 if any(v is not None for _, v in values):
                     label = table.title if not two_sided else ""  # a horizontal table's only row
@@ -190,7 +198,7 @@ def build_grid_table(path: str, table: Table, grid: GridInput) -> Table:
                     continue
             attrs = {}
             if len([c for c in label_cols if c in range(width)]) > 1:
-                attrs = {_text_name(paths, c): cells[c] for c in label_cols if cells[c]}
+                attrs = {_text_name(paths, c): texts[c] for c in label_cols if texts.get(c)}
             new_rows.append(Row(
                 label=label, code="".join(codes), side=side, line=line, page=page, level=_level(codes),
                 attrs=attrs, cells=[Cell(column=names[c], value=v, col_index=c) for c, v in values],

@@ -20,7 +20,7 @@ from .grid import GridInput, build_grid_table, split_header
 from .kinds import TableKind, kind_table_id
 from .meta import DocumentMeta, find_meta
 from .narrative_builder import NarrativeBuilder
-from .performance import build_performance_table
+from .performance import build_performance_tables
 
 _PAGE_NUMBER = re.compile(r"^(?:[-—–－~]\s*\d{1,4}\s*[-—–－~]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?|"
                           r"\d{1,4}\s*/\s*\d{1,4}|\d{1,4})$")
@@ -128,11 +128,10 @@ def build_document(raw: RawDocument, doc_id: str | None = None) -> Document:
 def _orphan_head(blocks: list, k: int, consumed: dict) -> tuple[int | None, _Pending] | None:
     """A table number and title with no grid after them: an empty table with its sentence
     ('本部门无政府性基金预算，此表为空'), or — when no table follows at all — a file cut short."""
-    s = squeeze_cjk(blocks[k].text)
-    num = titles.split_number(s)
+    num = titles.split_number(blocks[k].text.strip())
     if not num:
         return None
-    title, j = num[1], k + 1
+    title, j = squeeze_cjk(num[1]), k + 1
     if not titles.title_kind(title) and j < len(blocks) and isinstance(blocks[j], TextLine):
         title, j = squeeze_cjk(blocks[j].text), j + 1
     kind = titles.title_kind(title)
@@ -180,7 +179,9 @@ def _table_heads(blocks: list) -> dict[int, _Pending]:
         j = k - 1
         while j >= 0 and k - j <= 6 and isinstance(blocks[j], TextLine) and j not in heads:
             s = squeeze_cjk(blocks[j].text)
-            num = titles.split_number(s)
+            num = titles.split_number(blocks[j].text.strip())  # before squeezing: '表五 一般…' keeps its gap
+            if num:
+                num = (num[0], squeeze_cjk(num[1]))
             if num and not number:
                 number = num[0]
                 if num[1] and not title and titles.title_kind(num[1]):
@@ -268,12 +269,16 @@ def _finish(path: str, doc: Document, p: _Pending, narrative: NarrativeBuilder, 
     part, section = narrative.position()
     unit = p.unit or _unit_from_header(p.grid) or doc_unit(doc)
     if p.kind in _PERF:
-        tid = "P0" if p.kind is TableKind.PERFORMANCE_DEPT else f"P{n_perf + 1}"
-        n_perf += p.kind is TableKind.PERFORMANCE_PROJECT
         rows = list(zip(p.grid.row_lines, p.grid.rows, strict=False))
-        table = build_performance_table(path, tid, p.title or "项目支出绩效目标表", rows, p.line, p.year_note)
-        table.kind, table.page = p.kind.value, p.page
-        table.number = table.title
+        name = "部门整体绩效目标表" if p.kind is TableKind.PERFORMANCE_DEPT else "项目支出绩效目标表"
+        made = build_performance_tables(path, n_perf + 1, name, p.title or name, rows, p.line, p.year_note,
+                                        doc.department)
+        for table in made:
+            table.kind, table.page, table.part, table.section = p.kind.value, p.page, part, section
+            table.number = table.title
+            n_perf += table.id != "P0"
+        doc.tables.extend(made)
+        return n_perf
     else:
         number = p.number or (doc.tables and "") or ""
         table = Table(id=_table_id(doc, p.kind), number=number, title=titles.clean_title(p.title, doc.department),

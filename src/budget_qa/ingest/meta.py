@@ -32,7 +32,8 @@ class DocumentMeta:
 
 def find_meta(raw: RawDocument, blocks: list) -> DocumentMeta:
     lines = [b for b in blocks if isinstance(b, TextLine)]
-    head = lines[:15]
+    # a PDF's cover title is often also its running header, which the reader drops from the pages
+    head = [TextLine(h, 0) for h in raw.running_headers] + lines[:15]
     for k, ln in enumerate(head):
         s = re.sub(r"\s+", "", ln.text)
         m = _TITLE.match(s)
@@ -46,9 +47,11 @@ def find_meta(raw: RawDocument, blocks: list) -> DocumentMeta:
         if dept:
             year, kind = m.group("year"), m.group("kind")
             return DocumentMeta(dept, year, kind, _date(lines), _title(dept, year, kind), ln.line)
-    # No title line: the department from the tables' 编制部门 lines, the year from the text or file name.
-    dept = _department_from_lines(blocks)
-    year = _year(lines, raw)
+    # No title line: the department and year from table titles ('XX局2024年收支总表'), or the
+    # department from the tables' 编制部门 lines and the year from the text or the file name.
+    dept, year = _from_table_titles(lines)
+    dept = dept or _department_from_lines(blocks)
+    year = year or _year(lines, raw)
     if dept and year:
         kind = "决算" if any("决算" in ln.text for ln in lines[:40]) else "预算"
         return DocumentMeta(dept, year, kind, _date(lines), _title(dept, year, kind), 0)
@@ -84,13 +87,28 @@ def _department_from_lines(blocks: list) -> str:
     return max(seen, key=seen.get) if seen else ""
 
 
+def _from_table_titles(lines: list[TextLine]) -> tuple[str, str]:
+    counts: dict[tuple[str, str], int] = {}
+    for ln in lines:
+        m = re.match(r"^(?P<dept>[^\d\s]{2,40}?)\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?P<rest>\S*表)$",
+                     re.sub(r"\s+", "", ln.text))
+        if m and titles.title_kind(m.group("rest")) and _dept(m.group("dept")):
+            key = (_dept(m.group("dept")), m.group("year"))
+            counts[key] = counts.get(key, 0) + 1
+    return max(counts, key=counts.get) if counts else ("", "")
+
+
 def _year(lines: list[TextLine], raw: RawDocument) -> str:
     for ln in lines[:30]:
         m = re.search(r"((?:19|20)\d{2})\s*年\s*度?\s*(?:部门|单位)?\s*(?:预算|决算)", ln.text)
         if m:
             return m.group(1)
     m = _YEAR_IN_NAME.search(Path(raw.path).stem)
-    return m.group(1) if m else ""
+    if m:
+        return m.group(1)
+    # the year the text speaks of most ('2025年所有收入和支出…', '2025年预算数')
+    years = re.findall(r"((?:19|20)\d{2})\s*年", " ".join(ln.text for ln in lines[:60]))
+    return max(set(years), key=years.count) if years else ""
 
 
 def _date(lines: list[TextLine]) -> str | None:

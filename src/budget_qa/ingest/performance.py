@@ -145,3 +145,40 @@ def _indicator_row(path, table, header, line, cells, filled) -> None:
         if unit:
             row.attrs[f"{col}.unit"] = unit
     table.rows.append(row)
+
+
+def build_performance_tables(path: str, first_id: int, kind: str, title: str,
+                             rows: list[tuple[int, list[str]]], first_line: int, year_note: str,
+                             department: str = "") -> list[Table]:
+    """Performance tables in any layout: the national one (key/value rows above an indicator header
+    starting with 一级指标) or one table for every project (项目名称 | 金额 | 一级指标 | … per row)."""
+    header_at = next((k for k, (_, cells) in enumerate(rows) if any(squeeze_cjk(c) == "一级指标" for c in cells)), None)
+    if header_at is None:
+        raise IngestError(path, first_line, f"{title} is truncated: no indicator header row (一级指标 …)")
+    header = [squeeze_cjk(c) for c in rows[header_at][1]]
+    first = header.index("一级指标")
+    if first == 0:
+        tid = "P0" if kind == "部门整体绩效目标表" else f"P{first_id}"
+        return [build_performance_table(path, tid, kind, rows, first_line, year_note)]
+    keys, levels = header[:first], _trim(header[first:])
+    name_col = next((k for k, h in enumerate(keys) if "项目" in h and "金额" not in h), None)
+    money_col = next((k for k, h in enumerate(keys) if any(w in h for w in ("金额", "资金", "预算"))), None)
+    tables: list[Table] = []
+    filled: dict[str, str] = {}
+    current = ""
+    for line, raw in rows[header_at + 1:]:
+        cells = [squeeze_cjk(c) for c in raw] + [""] * len(header)
+        project = cells[name_col] if name_col is not None else ""
+        if project and project != current or not tables:
+            current = project or department
+            table = Table(id="P0" if kind == "部门整体绩效目标表" else f"P{first_id + len(tables)}", number=kind,
+                          title=kind, columns=levels[3:], unit="万元", line=line, subject=current)
+            table.meta["year"] = year_note
+            table.meta["项目名称" if name_col is not None else "部门名称"] = current
+            money = cells[money_col] if money_col is not None else ""
+            if money:
+                _money(path, table, line, "项目资金", "年度预算总额", money)
+            tables.append(table)
+            filled = {}
+        _indicator_row(path, tables[-1], levels, line, cells[first:first + len(levels)], filled)
+    return tables

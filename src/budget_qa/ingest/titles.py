@@ -67,11 +67,13 @@ def split_number(line: str) -> tuple[str, str] | None:
             return None if not title_kind(s[m.end():]) else (f"表{m.group('n2')}", s[m.end():].strip())
         n = re.sub(r"\s+", "", m.group("n"))
         pre = m.groupdict().get("pre")
+        rest = s[m.end():].strip().lstrip(":：、.．").strip()
+        if not pre and len(n) > 1 and n.endswith("一") and rest.startswith("般"):
+            n, rest = n[:-1], "一" + rest  # '表六一般公共预算…' printed without a gap: 一般 starts the title
         if pre:
             number = f"{pre}{n}表"
         else:
             number = ("附表" if s.startswith("附表") else "表") + n
-        rest = s[m.end():].strip().lstrip(":：、.．").strip()
         return number, rest
     return None
 

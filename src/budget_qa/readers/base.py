@@ -50,4 +50,6 @@ class RawDocument:
     blocks: list[Block] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # every file joined into this document
     pages: int = 0  # PDF page count (0 for formats without pages)
-    warnings: list[str] = field(default_factory=list)  # problems that did not stop the read (an empty sheet)
+    warnings: list[str] = field(default_factory=list)
+    # problems that did not stop the read (an empty sheet)
+    running_headers: list[str] = field(default_factory=list)  # PDF: text repeated at the top of every page

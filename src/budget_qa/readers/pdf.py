@@ -139,8 +139,9 @@ def _read_page(page: pdfplumber.page.Page) -> _Page:
     return out
 
 
-def _drop_margins(pages: list[_Page]) -> None:
-    """Remove page numbers and running headers/footers: margin lines repeated on most pages."""
+def _drop_margins(pages: list[_Page]) -> list[str]:
+    """Remove page numbers and running headers/footers: margin lines repeated on most pages.
+    Returns the running headers' text (often the department and the year: metadata of last resort)."""
     def in_margin(page: _Page, ln: _Line) -> str:
         # a line with a table between it and the edge of the page is not in the margin
         if ln.top < MARGIN * page.height and not any(top < ln.top for top, _, _ in page.tables):
@@ -157,11 +158,15 @@ def _drop_margins(pages: list[_Page]) -> None:
     for page in pages:
         seen.update({(zone, key(ln)) for ln in page.lines if (zone := in_margin(page, ln))})
     need = max(2, len(pages) / 2)
+    running = list(dict.fromkeys(ln.text for page in pages for ln in page.lines
+                                 if in_margin(page, ln) == "top" and seen["top", key(ln)] >= need
+                                 and not PAGE_NUMBER.match(ln.text)))
     for page in pages:
         page.lines = [
             ln for ln in page.lines
             if not ((zone := in_margin(page, ln)) and (PAGE_NUMBER.match(ln.text) or seen[zone, key(ln)] >= need))
         ]
+    return running
 
 
 def _edges(pages: list[_Page]) -> dict[int, tuple[float, float]]:
@@ -191,6 +196,11 @@ def _continues(prev: tuple[_Line, _Page], cur: _Line, page: _Page, edges) -> boo
     return True  # across a page break: the last line of one page, the first of the next
 
 
+# A table's own title ('项目支出绩效目标表', '表 3 部门支出总表'): printed again above a grid, it starts a
+# new table of the same shape (one per project), not a continuation.
+TABLE_TITLE = re.compile(r"^(?:(?:附)?表\s*[0-9一二三四五六七八九十]+\b.*|.{2,50}表)$")
+
+
 def _preamble(blocks: list[Block]) -> set[str]:
     """The text lines printed just above the last block, a grid ("表 2", "编制部门：…", "单位：万元")."""
     keys = set()
@@ -212,7 +222,8 @@ def _assemble(pages: list[_Page]) -> list[Block]:
         last = blocks[-1] if blocks else None
         if lead and isinstance(last, Grid) and lead < len(items) and len(items[lead][2][0]) == len(last.rows[0]):
             above = _preamble(blocks)
-            if all(_key(it[2].text) in above or CONTINUED.match(it[2].text) for it in items[:lead]):
+            new_head = any(TABLE_TITLE.match(it[2].text.strip()) for it in items[:lead])
+            if not new_head and all(_key(it[2].text) in above or CONTINUED.match(it[2].text) for it in items[:lead]):
                 items = items[lead:]  # "编制部门：…", "单位：万元" or "续表" repeated above a continued table
         for i, (_, kind, obj) in enumerate(items):
             last = blocks[-1] if blocks else None
@@ -286,8 +297,8 @@ def read_pdf(path: Path) -> RawDocument:
     if not any(p.chars for p in pages):
         raise IngestError(name, None, "has no text layer — it is a scanned image",
                           "run OCR first, e.g. 'ocrmypdf -l chi_sim in.pdf out.pdf', then ingest the OCR'd file")
-    _drop_margins(pages)
+    running = _drop_margins(pages)
     blocks = _assemble(pages)
     _number(blocks)
     return RawDocument(path=name, sha256=hashlib.sha256(data).hexdigest(), format="pdf", blocks=blocks,
-                       files=[name], pages=len(pages))
+                       files=[name], pages=len(pages), running_headers=running)
