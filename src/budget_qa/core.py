@@ -261,7 +261,7 @@ class BudgetQA:
         facts: list[Fact] = []
         alias = _alias(item.text)
         if alias and column is None:
-            facts = self._safe(table=alias[0], row=alias[1])
+            facts = self._safe(table=alias[0], row=alias[1]) or self._across_total(alias[0], alias[1])
             values = {f.value for f in facts}
             # a sentence that restates the same total supports it; '财政拨款收支总预算 814.99' is another total
             facts += [f for f in self._safe(row=item.text, narrative=True)
@@ -343,6 +343,19 @@ class BudgetQA:
         if doc_kind:
             facts = [f for f in facts if f.doc_kind == doc_kind]
         return facts, res.matched_by
+
+    def _across_total(self, table: str, total: str) -> list[Fact]:
+        """A table printed across (one row per year, the items as columns): its total is the total
+        column of the row for the disclosure's own year ('2024年预算数'), or of its only row."""
+        facts = [f for f in self._safe(table=table, all_columns=True) if fold(f.column) == fold(total)]
+        by_doc: dict[str, list[Fact]] = {}
+        for f in facts:
+            by_doc.setdefault(f.doc_id, []).append(f)
+        out = []
+        for rows in by_doc.values():
+            own = [f for f in rows if f.year in f.row_label] or (rows if len(rows) == 1 else [])
+            out += own[:1]
+        return out
 
     def _table_ids(self, table: str) -> list[str]:
         """'doc/table' ids of the tables a hint names (a kind or a printed number); none when unknown."""

@@ -16,6 +16,8 @@ def parse_section_locator(loc: str) -> tuple[int, str, str]:
     m = re.match(r"第([一二三四])部分", parts[0]) if parts else None
     if m:
         part = _PART[m.group(1)]
+    elif parts:
+        parts = ["", *parts]  # no part in this layout: the first level is a section
     section = sub = ""
     if len(parts) > 1:
         m = re.match(r"([一二三四五六七八九十]+)、", parts[1])

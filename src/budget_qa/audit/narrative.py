@@ -81,6 +81,11 @@ def _narrative_vs_tables(doc: Document, figs: list[NarrativeFigure]) -> list[Fin
         if t is None or t.unit not in _MONEY:
             continue
         hit = _match_row(t, f.subject, spec[1])
+        if hit is None and spec[0] == "summary" and re.search(r"收支总|总预算|预算总额|收支预算总", f.subject):
+            # '收支总预算 842.79 万元': the summary table's grand total
+            first_side = t.rows[0].side if t.rows else ""
+            total = total_row(t, first_side)
+            hit = (total, total.cells[0].column) if total is not None and total.cells else None
         if hit is None:
             continue
         row, col = hit
@@ -91,7 +96,8 @@ def _narrative_vs_tables(doc: Document, figs: list[NarrativeFigure]) -> list[Fin
         col = same.column if same is not None else col
         cell = row.cell(col)
         value = cell.value if cell else None
-        out.append(cmp("narrative-vs-table", f"{f.section} / {f.subject}", stated,
+        said = f" ({f.value} {f.unit})" if f.unit != t.unit else ""  # as printed, before converting
+        out.append(cmp("narrative-vs-table", f"{f.section} / {f.subject}{said}", stated,
                        loc(t, row, col), d(value), "narrative figure vs table", b_show=None if value else "（空 blank）"))
     return out
 

@@ -52,6 +52,11 @@ def find_meta(raw: RawDocument, blocks: list) -> DocumentMeta:
     dept, year = _from_table_titles(lines)
     dept = dept or _department_from_lines(blocks)
     year = year or _year(lines, raw)
+    if not dept and year and any(isinstance(b, Grid) for b in blocks):
+        # a workbook of tables only ('湖南省水利厅2024年部门预算表.xlsx'): the file name is all that names it
+        dept = _dept_from_file_name(raw)
+        if dept:
+            raw.warnings.append(f"no department named in the file; '{dept}' taken from its file name")
     if dept and year:
         kind = "决算" if any("决算" in ln.text for ln in lines[:40]) else "预算"
         return DocumentMeta(dept, year, kind, _date(lines), _title(dept, year, kind), 0)
@@ -85,6 +90,13 @@ def _department_from_lines(blocks: list) -> str:
         elif isinstance(b, Grid):
             continue
     return max(seen, key=seen.get) if seen else ""
+
+
+def _dept_from_file_name(raw: RawDocument) -> str:
+    stem = Path(raw.files[0] if raw.files else raw.path).stem
+    name = re.sub(r"(?:19|20)\d{2}\s*年?\s*度?", "", stem)
+    name = re.sub(r"(?:部门|单位)?(?:预算|决算)?(?:公开)?(?:表格?|附表)?$", "", name).strip(" -_")
+    return _dept(name) if re.search(r"[\u4e00-\u9fff]", name) else ""
 
 
 def _from_table_titles(lines: list[TextLine]) -> tuple[str, str]:

@@ -49,8 +49,9 @@ def section_locator(doc: Document, sec: Section) -> str:
     for s in reversed(chain):
         num = f"（{s.numeral}）" if s.level == 2 else (f"{s.numeral}、" if s.numeral else "")
         names.append(f"{num}{s.title}")
-    part = "一二三四五六七八九十"[sec.part - 1] if sec.part else ""
-    return " / ".join([f"第{part}部分", *names])
+    if not sec.part:  # a layout without 第X部分 parts
+        return " / ".join(names)
+    return " / ".join([f"第{'一二三四五六七八九十'[sec.part - 1]}部分", *names])
 
 
 def sentences(text: str) -> Iterator[str]:

@@ -49,6 +49,7 @@ class NarrativeBuilder:
         self.para: Paragraph | None = None
         self.in_toc = False
         self.toc: list[str] = []
+        self._toc_lines: list[tuple[str, int, int, bool]] = []  # (raw, line, page, looks listed)
         self.started = False  # past the cover (title lines)
         self.glossary = False
 
@@ -103,10 +104,18 @@ class NarrativeBuilder:
             return
         if self.in_toc:
             entry = _TOC_TAIL.sub("", folded)
-            if entry and entry not in self.toc and not (self.toc and entry == self.toc[0]):
+            listed = s.startswith(("-", "•", "·")) or bool(re.search(r"[.．…·]{3,}\s*\d{1,3}$", s))
+            if _is_heading(text) and entry and entry not in self.toc:
                 self.toc.append(entry)
+                self._toc_lines.append((raw, lineno, page, listed))
                 return
-            self.in_toc = False  # the first TOC entry again: the body starts
+            self.in_toc = False
+            if entry not in self.toc:
+                # the body began without repeating the first entry: the lines after the last one that
+                # looked like a TOC entry (a bullet, dot leaders and a page number) are the body's
+                last = max((k for k, t in enumerate(self._toc_lines) if t[3]), default=len(self._toc_lines) - 1)
+                for r, n, pg, _ in self._toc_lines[last + 1:]:
+                    self.line(r, n, pg)
         m = PART_RE.match(text)
         if m:
             self.part = NUMERALS.index(m.group(1)) + 1
