@@ -27,6 +27,7 @@ from disclosure_gen import generate, golden_path  # noqa: E402
 from test_layouts import golden_cells, recovered  # noqa: E402
 
 LAYOUTS = ("urumqi", "provincial", "central")
+DEPARTMENTS = ("湖南省水利厅", "长沙市教育局", "某市文化体育局", "国家统计局")
 FORMATS = ("txt", "xlsx", "pdf", "docx", "split")
 
 
@@ -52,7 +53,11 @@ def main() -> None:
                 times, shares, figures, pages = [], [], 0, 0
                 for seed in range(args.seeds):
                     k += 1
-                    path = generate(Path(tmp) / f"{layout}-{fmt}-{seed}", layout, fmt, seed=seed)
+                    dept = DEPARTMENTS[seed % len(DEPARTMENTS)]
+                    # a workbook alone names its department only in its file name, as downloads are named
+                    stem = f"{dept}2024年部门预算" if fmt in ("xlsx", "xls") else None
+                    path = generate(Path(tmp) / f"{layout}-{fmt}-{seed}", layout, fmt, seed=seed, department=dept,
+                                    year=2024, stem=stem)
                     gold = json.loads(golden_path(path).read_text(encoding="utf-8"))
                     files = [path.parent / f for f in gold["files"]]
                     runs = []

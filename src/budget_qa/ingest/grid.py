@@ -272,9 +272,12 @@ def _value_names(table: Table, paths: list[list[str]], roles: list[str], numberi
     value_cols = [c for c, r in enumerate(roles) if r == "value"]
     schema = schema_for_kind(table.kind, table.title)
     if schema and numbering and len(schema.value_columns) == len(value_cols) and not schema.sides:
-        # The national template's names: text extracted from PDF often shifts merged header cells
-        # one column, while the data rows stay aligned with the numbering row.
-        return dict(zip(value_cols, schema.value_columns, strict=True))
+        # The national template's names, where the printed header disagrees with them: text
+        # extracted from PDF often shifts merged header cells one column, while the data rows stay
+        # aligned with the numbering row. A header whose leaves agree keeps its own full paths.
+        leaves = [paths[c][-1] if paths[c] else "" for c in value_cols]
+        if leaves != [n.rsplit("/", 1)[-1] for n in schema.value_columns]:
+            return dict(zip(value_cols, schema.value_columns, strict=True))
     names: dict[int, str] = {}
     for c in value_cols:
         name = "/".join(paths[c]) or (f"列{numbering[c]}" if numbering and c < len(numbering) and numbering[c]
