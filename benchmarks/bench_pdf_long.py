@@ -33,8 +33,16 @@ def build(path: Path, narrative_pages: int) -> None:
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
-    from reportlab.platypus import BaseDocTemplate, Frame, NextPageTemplate, PageBreak, PageTemplate, Paragraph
-    from reportlab.platypus import Table, TableStyle
+    from reportlab.platypus import (
+        BaseDocTemplate,
+        Frame,
+        NextPageTemplate,
+        PageBreak,
+        PageTemplate,
+        Paragraph,
+        Table,
+        TableStyle,
+    )
 
     pdfmetrics.registerFont(TTFont("WQY", FONT, subfontIndex=0))
     body = ParagraphStyle("b", fontName="WQY", fontSize=12, leading=20, wordWrap="CJK", firstLineIndent=24)
