@@ -138,3 +138,18 @@ def test_split_publication_is_joined_and_reported(out):
     report = build_index([path.parent], out / "index-split", with_retrieval=False)
     assert len(report.documents) == 1
     assert sorted(Path(f).name for f in report.details[0]["files"]) == sorted(gold["files"])
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_many_disclosures_round_trip_and_audit_clean(out, layout):
+    """Departments with and without 下属单位, government funds, carry-over; budgets and final accounts."""
+    for seed in range(10):
+        final = seed % 3 == 0
+        path = generate(out / f"sweep-{layout}-{seed}", layout, "txt", seed=seed, final=final)
+        gold = json.loads(golden_path(path).read_text(encoding="utf-8"))
+        doc = parse_file(path)
+        assert doc.kind == ("决算" if final else "预算")
+        _, missing = recovered(doc, gold)
+        assert not missing, (seed, missing[:3])
+        bad = [f.message for f in audit(doc) if not f.ok and f.rule not in KNOWN]
+        assert bad == [], (seed, bad[:3])

@@ -67,10 +67,7 @@ def cross_tables(doc: Document) -> list[Finding]:
                     cell(fund, total_row(fund), "合计", ""))
     out += pair("cross-table", "general budget basic expenditure = basic expenditure table total",
                 cell(general, total_row(general), "基本支出"), cell(basic, total_row(basic), "合计", "小计", ""))
-    project_base = general if project is not None and "一般公共预算" in project.title else spend
-    out += pair("cross-table", "project table total = project expenditure",
-                cell(project, total_row(project), "项目支出合计", "合计", "小计", ""),
-                cell(project_base, total_row(project_base), "项目支出"))
+    out += _project_total(project, general, spend)
     if carry is not None and summary is not None:
         carried = _row(summary, s_in, "上年结转结余", "上年结转", "年初结转和结余")
         out += pair("cross-table", "carry-over table total = carry-over in the summary",
@@ -80,6 +77,26 @@ def cross_tables(doc: Document) -> list[Finding]:
     if _fund_budgets_empty(fiscal, f_out):
         out += _by_code(fiscal, ("合计", ""), general, ("合计", ""), side=f_out)
     return out
+
+
+def covers_general_budget_only(project: Table | None, general: Table | None, spend: Table | None) -> bool:
+    """A project table of the general budget only (its title says so, or its total is the general
+    budget's 项目支出 and not that of all funds)."""
+    if project is None:
+        return False
+    if "一般公共预算" in project.title:
+        return True
+    total = cell(project, total_row(project), "项目支出合计", "合计", "小计", "")
+    g = cell(general, total_row(general), "项目支出")
+    a = cell(spend, total_row(spend), "项目支出")
+    return bool(total and g and total[1] == g[1] and not (a and a[1] == total[1]))
+
+
+def _project_total(project: Table | None, general: Table | None, spend: Table | None) -> list[Finding]:
+    base = general if covers_general_budget_only(project, general, spend) else spend
+    return pair("cross-table", "project table total = project expenditure",
+                cell(project, total_row(project), "项目支出合计", "合计", "小计", ""),
+                cell(base, total_row(base), "项目支出"))
 
 
 def _by_code(a: Table | None, acols: tuple[str, ...], b: Table | None, bcols: tuple[str, ...], side: str = "",
@@ -123,7 +140,8 @@ def performance(doc: Document) -> list[Finding]:
 
             out.append(cmp("performance", where, d(total.value), " + ".join(c.column for c in parts),
                            sum(d(c.value) for c in parts), "project budget vs its funding sources"))
-        if project is not None and "一般公共预算" not in project.title:
+        if project is not None and not covers_general_budget_only(project, table(doc, "general_budget"),
+                                                                   table(doc, "expenditure")):
             # a project table of every fund source holds each project's whole budget; one of the general
             # budget only does not (a project also funded by carry-over is larger in its target table)
             rows = [r for r in project.rows if fold(r.label) == fold(t.subject)]
