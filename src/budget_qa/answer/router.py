@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from .terms import Item
+from .types import Intent, Measure, Route
 
 COMPUTE_CUES = {
     "average": r"人均|平均|每人|每辆|每个|\baverage\b|\bper\s+(head|person|capita|staff|employee|vehicle|car|retiree|member)",
@@ -59,13 +60,17 @@ def other_organisation(q: str, departments: list[str], known_text: str, known_en
 
 @dataclass
 class Plan:
-    route: str  # lookup | compute | retrieval | abstain
-    intent: str = ""  # figure | share | sum | difference | rank | previous | change | describe | reason
+    route: Route | str  # lookup | compute | retrieval | abstain
+    intent: Intent | str = ""  # figure | share | sum | difference | rank | previous | change | describe | reason
     items: list[Item] = field(default_factory=list)
     reason: str = ""  # for abstentions
     table_hint: str = ""
-    measure: str = ""  # narrative measure wanted: change | share | ''
+    measure: Measure | str = ""  # narrative measure wanted: change | share | ''
     terms: list[str] = field(default_factory=list)  # other glossary terms (zh), for retrieval
+
+    def __post_init__(self) -> None:
+        # routes, intents and measures are enums; plans may be written with their string values
+        self.route, self.intent, self.measure = Route(self.route), Intent(self.intent), Measure(self.measure)
 
 
 def has(pattern: str, text: str) -> bool:

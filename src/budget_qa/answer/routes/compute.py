@@ -1,0 +1,50 @@
+"""Calculation route: shares, sums, differences, ranks, averages, exclusions, previous-year values —
+formula shown, every input cited."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ...model import Figure
+from ..calculator import Calc, difference, exclude, rank, share, total
+from ..router import Plan, has
+from ..types import Intent, Route
+from .context import Ask
+
+
+def answer(ask: Ask, p: Plan) -> None:
+    from . import figures, passages
+
+    finder, q = ask.finder, ask.q
+    calc: Calc | None = None
+    smallest = has(r"最小|最少|最低|smallest|lowest|least", q)
+    if p.intent == Intent.RANK:
+        children = finder.children(p.items, p.table_hint, q)
+        if children:
+            calc = rank(children, smallest)
+    elif p.intent == Intent.PREVIOUS:
+        calc = finder.previous(p.items)
+    elif p.intent == Intent.AVERAGE:
+        calc = finder.average(p.items, p.table_hint, q)
+    else:
+        vals = finder.values(p.items, p.table_hint, q)
+        if p.intent == Intent.SHARE and len(vals) == 1 and vals[0].unit == "万元":
+            total_fact = finder.grand_total()  # 'what share of the total budget …'
+            if total_fact is not None and total_fact.value != vals[0].value:
+                vals.append(total_fact)
+        if p.intent == Intent.SHARE and len(vals) >= 2:
+            calc = share(vals[0], vals[1])
+        elif p.intent == Intent.DIFFERENCE and len(vals) >= 2:
+            calc = difference(vals[0], vals[1])
+        elif p.intent == Intent.SUM and len(vals) >= 2:
+            calc = total(vals)
+        elif p.intent == Intent.EXCLUDE and len(vals) >= 2:
+            whole = max(vals, key=lambda f: Decimal(f.value or "0"))
+            calc = exclude(whole, [f for f in vals if f is not whole])
+    ans = ask.answer
+    if calc is None:
+        ans.route = Route.LOOKUP if p.items else Route.RETRIEVAL
+        fallback = Plan(ans.route, Intent.FIGURE, p.items, table_hint=p.table_hint, terms=p.terms)
+        return (figures.answer if p.items else passages.answer)(ask, fallback)
+    ans.answer = ask.qa.composer.calc(calc, ask.cites, ask.lang, smallest)
+    ans.figures.append(Figure(calc.value, calc.unit, ask.cites.fact(calc.inputs[0]), calc.kind))

@@ -1,0 +1,71 @@
+"""Lookup route: the exact figures of the items a question names, every basis shown, each cited."""
+
+from __future__ import annotations
+
+import re
+
+from ...model import Figure
+from ..finder import alias, group_by_value
+from ..router import Plan
+from ..terms import Item
+from ..types import Route
+from .context import Ask
+
+COLUMN_CUES = (
+    (r"(去年|上年).{0,20}(完成|实际)|last\s+year'?s?\s+(result|actual|achiev|outcome|value)|"
+     r"(achieved|completed|made|did|attended|held)\b.{0,40}\blast\s+year|previous\s+year'?s?\s+(result|value)", "上年完成值"),
+    (r"权重|分值|\bweight|\bscore\b|\bpoints\b", "指标分值权重"),
+    (r"财政拨款结转|carried\s+over|carry-?over\s+funds", "财政拨款结转"),
+)
+
+
+def column_cue(q: str) -> str | None:
+    """Words that name a column without naming it ('去年完成' → 上年完成值, 'weight' → 指标分值权重)."""
+    for pattern, column in COLUMN_CUES:
+        if re.search(pattern, q, re.I):
+            return column
+    return None
+
+
+def answer(ask: Ask, p: Plan) -> None:
+    from . import passages
+
+    ans, terms = ask.answer, ask.qa.terms
+    blocks, used = [], False
+    items = p.items
+    if len(items) >= 2 and any(alias(i.text) for i in items):
+        items = [i for i in items if not alias(i.text)] or items  # 'how much of the total is X' asks for X
+    pairs = row_column_pairs(terms, items) if not p.measure else [(i, None) for i in items]
+    cue = column_cue(ask.q)
+    if cue and not p.measure:
+        pairs = [(i, cue) for i, _ in pairs if not terms.is_column(i.text) or i.text == cue] or pairs
+    for item, column in pairs[:4]:
+        facts = ask.finder.candidates(item, p.measure, p.table_hint, column)
+        if not facts and column == cue:
+            facts = ask.finder.candidates(item, p.measure, p.table_hint, None)
+        if not facts:
+            continue
+        used = True
+        if all(f.kind == "narrative" for f in facts):
+            groups = [[f] for f in facts]  # whole statements; the composer groups them by sentence
+        else:
+            groups = group_by_value(facts)
+        blocks.append(ask.qa.composer.figures(groups, ask.cites, ask.lang, yuan_too=ask.want_yuan))
+        for g in groups:
+            f = g[0]
+            if f.value is not None:
+                ans.figures.append(Figure(f.value, f.unit, ask.cites.fact(f), f.row_label))
+        if all(f.kind == "narrative" for g in groups for f in g):
+            ans.route = Route.RETRIEVAL  # a figure quoted from a narrative sentence
+    if not used:
+        ans.route = Route.RETRIEVAL
+        return passages.answer(ask, p)
+    ans.answer = "\n".join(blocks)
+
+
+def row_column_pairs(terms, items: list[Item]) -> list[tuple[Item, str | None]]:
+    cols = [i for i in items if i.kind == "column" or terms.is_column(i.text)]
+    rows = [i for i in items if i not in cols and i.kind == "row"]
+    if rows and cols:
+        return [(r, cols[0].text) for r in rows]
+    return [(i, None) for i in items]

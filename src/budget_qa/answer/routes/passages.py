@@ -1,0 +1,175 @@
+"""Retrieval route: the passage that contains what was asked, quoted and cited; none → a refusal."""
+
+from __future__ import annotations
+
+import re
+
+from ..router import LIST_CUE, Plan, has
+from ..types import Intent, Route
+from .context import Ask
+
+DEFINE_CUE = r"什么是|是什么意思|什么意思|含义|定义|指什么|是指|\bmean(s|ing)?\b|\bdefin|what\s+is\s+meant"
+STOP = re.compile(r"是多少|多少|是什么|什么|请问|请|一下|的|吗|呢|了|吧|哪些|哪个|怎么|如何|为什么|有|是|和|与|及|？|\?|。|，|,|、|\s")
+
+
+def search(ask: Ask, query: str, k: int, filters: dict | None) -> list:
+    """Hybrid search in the question's scope; passages of final accounts only when asked for."""
+    retriever = ask.qa.retriever
+    assert retriever is not None
+    doc_kind = ask.query.scope.doc_kind
+    hits = retriever.search(query, k=k * 2 if doc_kind else k, filters=filters)
+    if doc_kind:
+        hits = [h for h in hits if ask.qa.doc_kinds.get(h.chunk.doc_id, "预算") == doc_kind][:k]
+    return hits
+
+
+def answer(ask: Ask, p: Plan) -> None:
+    from . import refusal
+
+    qa, ans, q, lang = ask.qa, ask.answer, ask.q, ask.lang
+    r = qa.retriever
+    query = " ".join([q, *[i.text for i in p.items], *p.terms])
+    if r is None:
+        ans.notes.append(qa.retriever_error or "retrieval unavailable")
+        return refusal.answer(ask, Plan(Route.ABSTAIN, reason="none", items=p.items))
+    k = int(qa.settings.get("top_k", 5))
+    scope = ask.query.scope.retrieval_filters()
+    about = [i.text for i in p.items] + p.terms
+    best: list = []
+    hits: list = []
+    if has(DEFINE_CUE, q):
+        # definitions live in the glossary part (名词解释): look there first
+        hits = search(ask, query, k, {**scope, "part": 4})
+        best = [h for h in hits if coverage(q, about, h.chunk.text) >= 0.5]
+    if not best:
+        cue = passage_cue(q, p)
+        hits = search(ask, query, k * 2 if cue else k, scope or None)
+        best = [h for h in hits if coverage(q, about, h.chunk.text) >= 0.5]
+        if cue:
+            best.sort(key=lambda h: cue not in h.chunk.text)  # e.g. a reason is stated as '主要原因是…'
+    if not best:
+        return refusal.answer(ask, Plan(Route.ABSTAIN, reason="none", items=p.items), hits=hits)
+    ans.route = Route.RETRIEVAL
+    if has(LIST_CUE, q) and _answer_list(ask, best[0]):
+        return
+    chosen = []
+    for h in best[:2]:
+        sent = best_sentences(h.chunk.metadata.get("quote") or h.chunk.text, q, p)
+        if not sent:
+            continue
+        chosen.append((sent, h))
+        if p.intent != Intent.DESCRIBE or len(sent) > 120 or has(DEFINE_CUE, q):
+            break
+    if len(chosen) == 2 and (chosen[0][1].chunk.metadata.get("locator") != chosen[1][1].chunk.metadata.get("locator")
+                             or chosen[0][1].chunk.doc_id != chosen[1][1].chunk.doc_id):
+        chosen = chosen[:1]  # a second passage only when it continues the same section of the same document
+    quotes = []
+    for sent, h in chosen:
+        meta = h.chunk.metadata
+        n = ask.cites.passage(qa.file_names.get(h.chunk.doc_id, h.chunk.doc_id), meta.get("locator", ""),
+                              meta.get("quote") or h.chunk.text, int(meta.get("line", 0)),
+                              table=str(meta.get("table", "")))
+        loc = meta.get("locator", "")
+        if len(qa.doc_meta) > 1:  # say whose disclosure this is
+            loc = f"{meta.get('department', '')} {meta.get('year', '')} / {loc}"
+        quotes.append((sent, n, loc))
+    if lang == "zh":
+        ans.answer = "\n".join(f"根据{loc}：“{s}” [{n}]" for s, n, loc in quotes)
+    else:
+        lead = {Intent.REASON: "The disclosure gives this reason"}.get(p.intent, "The disclosure says")
+        ans.answer = "\n".join(f"{lead} ({en_locator(loc)}): “{s}” [{n}]" for s, n, loc in quotes)
+
+
+def _answer_list(ask: Ask, hit) -> bool:
+    """'下设哪几个科室？': the head of each paragraph of the section ('（一）党政办公室。' …), each cited."""
+    doc = ask.qa.document(hit.chunk.doc_id)
+    sec = doc.section(str(hit.chunk.metadata.get("section_id", ""))) if doc else None
+    if sec is None:
+        return False
+    heads = [m.group(1) for para in sec.paragraphs
+             for m in re.finditer(r"[（(][一二三四五六七八九十]+[)）]([^。；;（(]{2,30})", para.text)]
+    if len(heads) < 2:
+        return False
+    n = ask.cites.passage(ask.qa.file_names.get(doc.id, doc.id), hit.chunk.metadata.get("locator", ""),
+                          " ".join(p.text for p in sec.paragraphs)[:600], sec.line)
+    sep = "、" if ask.lang == "zh" else ", "
+    listing = sep.join(h.strip() for h in heads)
+    ask.answer.answer = (f"共 {len(heads)} 项：{listing} [{n}]" if ask.lang == "zh"
+                         else f"The disclosure lists {len(heads)}: {listing} [{n}]")
+    return True
+
+
+def _bigrams(text: str) -> set[str]:
+    t = re.sub(r"[^\u3400-\u9fff]", "", text)
+    return {t[i: i + 2] for i in range(len(t) - 1)}
+
+
+def coverage(q: str, terms: list[str], text: str) -> float:
+    """How much of what the question is about a passage contains (share of Chinese bigrams found).
+
+    When the question names items or glossary terms, those carry its meaning ('分别是哪几笔' does not);
+    otherwise the question's own content words are used.
+    """
+    grams = {g for t in terms for g in _bigrams(t)}
+    if not grams:
+        grams = _bigrams(STOP.sub(" ", q))
+    if not grams:
+        words = set(re.findall(r"[a-z]{4,}", q.lower()))
+        return 1.0 if words and sum(w in text.lower() for w in words) / len(words) >= 0.5 else 0.0
+    return sum(g in text for g in grams) / len(grams)
+
+
+def passage_cue(q: str, p: Plan) -> str:
+    """The word a passage must contain to answer this kind of question."""
+    if p.intent == Intent.REASON:
+        return "原因"
+    if has(r"依据|根据什么|为什么设立|\bbasis\b|\bjustif", q):
+        return "政策依据"
+    if has(r"用于|用来|用途|\bused\s+for|\bspent\s+on", q):
+        return "用于"
+    return ""
+
+
+def best_sentences(text: str, q: str, p: Plan) -> str:
+    sents = [s for s in re.split(r"(?<=[。；！？])", text) if s.strip()]
+    if not sents:
+        return text.strip()
+    item_grams = {g for i in p.items for g in _bigrams(i.text)}
+    grams = _bigrams(STOP.sub(" ", q)) | item_grams
+
+    def score(s: str) -> float:
+        base = sum(g in s for g in grams) + 2 * sum(g in s for g in item_grams)
+        if p.intent == Intent.REASON and "原因" in s:
+            base += 8
+        return base
+
+    if p.intent == Intent.REASON and item_grams:
+        # the sentence about the item, then the first '原因' sentence from there on (often the next one)
+        anchor = max(range(len(sents)), key=lambda k: (sum(g in sents[k] for g in item_grams), "原因" in sents[k]))
+        why = next((k for k in range(anchor, len(sents)) if "原因" in sents[k]), None)
+        if why is not None:
+            # a reason often runs over several sentences: keep going to the end of its paragraph (bounded)
+            reason = sents[why]
+            for nxt in sents[why + 1:]:
+                if "\n" in reason or len(reason) + len(nxt) > 320:
+                    break
+                reason += nxt
+            return (sents[anchor] + (reason if why != anchor else reason[len(sents[anchor]):])).strip()
+    if p.intent == Intent.DESCRIBE and len("".join(sents)) <= 400:
+        return "".join(sents).strip()
+    return max(sents, key=score).strip()
+
+
+def en_locator(loc: str) -> str:
+    from ...ingest.narrative_builder import numeral_value
+    from ..citations import parse_section_locator
+
+    prefix = ""
+    if loc and not loc.startswith("第") and " / 第" in loc:
+        prefix, loc = loc.split(" / ", 1)
+        prefix += ", "
+    part, section, sub = parse_section_locator(loc)
+    if part:
+        sec = f", section {numeral_value(section)}" if section else ""
+        return prefix + f"Part {part}{sec}" + (f"({numeral_value(sub.strip('()'))})" if sub else "")
+    return prefix + loc

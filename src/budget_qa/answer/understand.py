@@ -1,0 +1,61 @@
+"""Understanding: the items a question names (in the index's own labels), its scope (department,
+year, budget or final accounts) and the plan of how to answer it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from . import departments
+from .finder import FactFinder, alias
+from .router import ACTUAL_CUE, YEAR_RE, Plan, has, plan
+from .types import Query, Question, Route, Scope
+
+
+def scope_of(qa: Any, q: str) -> Scope:
+    """A department or year named in the question narrows every lookup and search to it."""
+    scope = Scope(doc_kind=doc_kind_of(qa, q))
+    dept, _ = departments.named(q, qa.dept_names)
+    if dept and len(qa.dept_names) > 1:
+        scope.department = dept
+    for y in YEAR_RE.findall(q):
+        if y in qa.years and len(qa.years) > 1:
+            scope.year = y
+    return scope
+
+
+def doc_kind_of(qa: Any, q: str) -> str:
+    """预算 unless the question asks for final accounts and the index holds some: the two are never
+    mixed in one answer unasked."""
+    kinds = set(qa.doc_kinds.values())
+    if len(kinds) < 2 and "决算" not in kinds:
+        return ""
+    return "决算" if has(ACTUAL_CUE, q) and "决算" in kinds else ("预算" if "预算" in kinds else "")
+
+
+def understand(qa: Any, question: Question, turns: list) -> tuple[Query, Plan, FactFinder]:
+    resolved = question.resolved
+    scope = scope_of(qa, resolved)
+    finder = FactFinder(qa.store, qa.terms, scope)
+    # a department's own name scopes the question; its words ('文化', '水利') are not budget rows
+    _, mention = departments.named(resolved, qa.dept_names)
+    found = qa.terms.find(resolved.replace(mention, " ") if mention else resolved, question.language)
+    # lookups use items the store knows (rows, columns, table totals); other glossary terms only help retrieval
+    items = [i for i in found if i.kind in ("row", "column") or alias(i.text) or finder.is_fact_subject(i.text)]
+    query = Query(question, items, [i.text for i in found if i not in items], scope)
+    p = plan(resolved, items, years=qa.years, known_text=qa.known_text, departments=qa.departments)
+    if p.route != Route.ABSTAIN and departments.unknown_department(resolved, qa.dept_names):
+        p = Plan(Route.ABSTAIN, reason="department", items=items)
+    if p.route == Route.ABSTAIN and p.reason == "actual" and scope.doc_kind == "决算":
+        # final accounts are in the index: answer from them
+        p = plan(re.sub(ACTUAL_CUE, "", resolved, flags=re.I), items, years=qa.years, known_text=qa.known_text,
+                 departments=qa.departments)
+    p.terms = query.terms
+    if not qa.use_facts and p.route in (Route.LOOKUP, Route.COMPUTE):
+        p = Plan(Route.RETRIEVAL, "describe", items)
+    if turns and resolved != question.text and not p.table_hint and len(set(turns[-1].tables)) == 1:
+        # '2024年三公经费是多少？' → '那公务接待费呢？' stays in the earlier table when the item is there
+        prev_table = turns[-1].tables[0]
+        if any(finder.safe(table=prev_table, row=i.text) for i in items[:1]):
+            p.table_hint = prev_table
+    return query, p, finder
