@@ -4,6 +4,7 @@ the index and runs the answer pipeline (``answer/pipeline.py``)."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from .answer.composer import Composer
 from .answer.finder import english_total_aliases, total_aliases
 from .answer.terms import TermIndex
 from .audit import Finding, audit
-from .errors import NoIndexError
+from .errors import IndexDamagedError
 from .facts import FactStore
 from .glossary import load_glossary
 from .index import load_documents
@@ -56,6 +57,10 @@ class BudgetQA:
         self.terms.add_aliases({k: k for k in total_aliases()}, english_total_aliases() if use_glossary else {})
         self.use_facts = str(settings.get("use_facts", 1)) not in ("0", "false", "False")
         self.composer = Composer(self.glossary)
+        # the words of the departments' English names ('Water Resources Department'): an English question
+        # naming them is about this index, not another organisation
+        self.known_en = frozenset(w.lower() for d in set(self.departments)
+                                  for w in re.findall(r"[A-Za-z]+", self.glossary.english(d) or ""))
         self.known_text = _DocumentText(self)  # read only when a question names an organisation
         self.manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
         self._retriever = None
@@ -65,11 +70,24 @@ class BudgetQA:
     # ---------- opening ----------
     @classmethod
     def open(cls, index_dir: str | Path = ".budget_qa", settings: dict[str, Any] | None = None) -> BudgetQA:
-        index_dir = Path(index_dir)
-        if not (index_dir / "facts.sqlite").exists() or not (index_dir / "manifest.json").exists():
-            raise NoIndexError(str(index_dir))
+        """Open the index's current version after a cheap integrity check (NoIndexError, IndexDamagedError).
+
+        ``index_dir`` of the object is the version folder read (a snapshot: a later ingest does not change
+        what it answers from); ``index_root`` is the folder given, ``version`` the version's name.
+        """
+        import sqlite3
+
+        from .index_check import rebuild_command, verify
+
+        root = Path(index_dir)
+        live = verify(root)
         s = settings_mod.defaults() | (settings or {})
-        return cls(index_dir, s, FactStore(index_dir / "facts.sqlite"))
+        try:
+            qa = cls(live, s, FactStore(live / "facts.sqlite"))
+        except (sqlite3.DatabaseError, json.JSONDecodeError, UnicodeDecodeError) as err:  # what the check missed
+            raise IndexDamagedError(str(root), f"{type(err).__name__}: {err}", rebuild_command(root)) from err
+        qa.index_root, qa.version = root, (live.name if live != root else "")
+        return qa
 
     @property
     def documents(self) -> list[Document]:

@@ -214,6 +214,8 @@ class Composer:
             "actual": "部门预算公开只列预算数，不含实际支出（决算）数据。",
             "department": f"语料只包含{department}的部门预算，不包含其他部门的数据。",
             "personal": "部门预算公开不包含个人层面的信息（如个人工资、联系方式等）。",
+            "forecast": "部门预算公开只列本年度的预算安排，不对以后年度作预测。",
+            "opinion": "部门预算公开只陈述预算安排，不对其是否合理作评价。",
             "none": "披露中没有找到能回答这个问题的内容。",
             "scope": f"部门预算公开只包含{department}本部门的预算，不包含全市（全区、全国）范围的数据。",
         }
@@ -222,6 +224,8 @@ class Composer:
             "actual": "A departmental budget disclosure gives budgeted amounts only, not actual spending (final accounts).",
             "department": f"The corpus holds only the budget of {department}; it has nothing on other departments.",
             "personal": "The budget disclosure does not contain individual-level information (personal salaries, contacts, etc.).",
+            "forecast": "The disclosure sets out this year's budget only; it makes no forecast for later years.",
+            "opinion": "The disclosure states the budget; it does not judge whether it is reasonable.",
             "none": "The disclosure does not contain an answer to this question.",
             "scope": f"This disclosure covers only the budget of {department}, not city-wide or national figures.",
         }

@@ -15,6 +15,9 @@ _PRONOUN = re.compile(r"它|它们|其中|该项|这项|这个|这笔|这些|那
 _RELATION = re.compile(r"占|比例|比重|合计|总共|一共|加起来|相差|差额|两者|二者|\b(share|percent|proportion|together|combined|"
                        r"total|sum|difference|both)\b", re.I)
 _MEASURE = re.compile(r"^(比上年|比去年|占比|主要原因|原因|增长|下降|减少|增加|上年|去年|预算数|金额|数额)")
+_ASKS = re.compile(r"多少|几|哪|什么|为什么|为何|怎么|如何|吗|呢|是否|[？?]|\b(how|what|which|why|who|when|where|is|are|"
+                   r"does|do|did|was|were)\b", re.I)
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _BOTH = re.compile(r"两者|二者|两项|一共|加起来|合计|\b(both|together|combined|the\s+two)\b", re.I)
 
 
@@ -30,7 +33,12 @@ def resolve(question: str, history: list, terms: TermIndex, lang: str) -> tuple[
     short = len(question) <= 16 if lang == "zh" else len(question.split()) <= 8
     if _YUAN.search(question) and not items:
         return prev.resolved, True
-    if not (_FOLLOW.search(question.strip()) or _PRONOUN.search(question) or (short and not names_something)):
+    marked = bool(_FOLLOW.search(question.strip()) or _PRONOUN.search(question))
+    # a short question naming nothing continues the conversation only when it asks something
+    # ('分别是哪几笔？', 'How many were made last year?'); one naming a year of its own, or text that
+    # asks nothing (gibberish), stands alone
+    elliptic = short and not names_something and bool(_ASKS.search(question)) and not _YEAR.search(question)
+    if not (marked or elliptic):
         return question, False
     # the earlier question's items, glossary terms included ('三公经费' names 表10's total)
     prev_items = terms.find(prev.resolved, prev.language)

@@ -2,44 +2,49 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 
 from .terms import Item
 from .types import Intent, Measure, Route
 
-COMPUTE_CUES = {
-    "average": r"人均|平均|每人|每辆|每个|\baverage\b|\bper\s+(head|person|capita|staff|employee|vehicle|car|retiree|member)",
-    "exclude": r"除去|扣除|不含|不包括|去掉|\bleave\s+out|\bleaving\s+out|\bexcluding\b|\bexclude\b|\bwithout\b|\bapart\s+from|\bother\s+than",
-    "share": r"占.{0,12}(比例|比重|百分比|多少|几成)|比例|比重|百分之几|\bshare\b|percent(age)?\s+of|proportion|what\s+percent|what\s+fraction|as\s+a\s+percentage",
-    "sum": r"合计|总共|一共|加起来|加在一起|之和|总和|共计|\bsum\b|combined|together|added\s+up|in\s+total\s+for|total\s+of\b.*\band\b",
-    "difference": r"相差|差额|差距|多多少|少多少|多几|少几|差几|高出|多出|\bdifference\b|how\s+much\s+(more|less|higher|lower)|more\s+than|less\s+than|exceed",
-    "rank": r"最大|最多|最高|最少|最小|最低|排名|排序|前三|哪一?项.{0,6}(多|大|高)|\blargest\b|\bbiggest\b|\bhighest\b|\bmost\b|\bsmallest\b|\blowest\b|\bleast\b|\brank|\btop\s+\d",
-    "previous": r"(上年|去年|上一年)(?!结转|完成|实际完成)|2023\s*年?.{0,8}预算|(last|previous|prior)\s+year(?!'s\s+actual)|the\s+year\s+before",
-}
-CHANGE_CUE = r"增长|增加|减少|下降|变化|变动|增减|涨|降|比上年[多少]|比去年[多少]|\b(less|more|lower|higher)\b.{0,50}\b(than|compared)\b.{0,20}\b(last|previous|prior)\s+year|\bgo(es|ne)?\s+(up|down)|\bwent\s+(up|down)|\bincrease|\bdecrease|\bgrow|\bgrowth|\bchange|\brise|\brose|\bfall|\bfell|\bdrop|\bcut\b|compared"
-SHARE_STATED_CUE = r"占|share|percent|proportion"
-REASON_CUE = r"为什么|原因|为何|why|reason|because|explain"
-DESCRIBE_CUE = (r"是什么|什么是|含义|意思|定义|指什么|职能|职责|负责|做什么|干什么|科室|机构|设置|用途|用于|用来|依据|根据什么|设立|如何|怎么|"
-                r"哪些|介绍|说明|\bwhat\s+(is|are|does|do)\b.*\b(mean|function|responsib|division|role|purpose)\b|"
-                r"\bdefin|\bdescribe|\bexplain|\bfunctions?\b|\bresponsib|\bdivisions?\b|\bpurpose|\bused\s+for|\bbasis\b|\bfor\s*\?\s*$")
-LIST_CUE = r"哪几[个项笔类]|哪些|\bwhich\s+(divisions?|offices?|sections?|departments?|items?\s+are|projects?\s+are)|\blist\b|分别是哪"
-FIGURE_CUE = (r"多少|(?<!哪)几|金额|数额|预算数|是多少|how\s+much|how\s+many|what\s+is\s+the\s+(total|amount|budget|figure|number)|"
-              r"amount|budget(ed)?|figure|spend|cost|allocat|value|count|number\s+of|target")
-ACTUAL_CUE = r"决算|实际(支出|花|用)|执行数|actual(ly)?\s+(spen|spent|spending|expenditure)|really\s+spen|final\s+accounts"
-PERSONAL_CUE = (r"局长|科长|主任|个人收入|某人|姓名|名字|叫什么|家庭住址|身份证|\bdirector'?s?\b|\bhead\s+of\s+(the\s+)?(bureau|division)|"
-                r"\bsalary\s+of\b|\bhome\s+address|\bwho\s+(heads|leads|runs)\b|\bname\s+of\s+the\s+(head|director|chief)")
+
+@lru_cache(maxsize=1)
+def _cue_data() -> dict:
+    return json.loads(resources.files("budget_qa.answer.data").joinpath("cues.json").read_text(encoding="utf-8"))
+
+
+def cue(name: str) -> str:
+    """A cue of ``data/cues.json`` as one regular expression: its Chinese and English alternatives."""
+    entry = _cue_data()[name]
+    return "|".join([*entry["zh"], *entry["en"]])
+
+
+COMPUTE_CUES = {k: cue(f"compute_{k}") for k in ("average", "exclude", "share", "sum", "difference", "rank", "previous")}
+CHANGE_CUE = cue("change")
+SHARE_STATED_CUE = cue("share_stated")
+REASON_CUE = cue("reason")
+DESCRIBE_CUE = cue("describe")
+LIST_CUE = cue("list")
+FIGURE_CUE = cue("figure")
+ACTUAL_CUE = cue("actual")
+PERSONAL_CUE = cue("personal")
+FORECAST_CUE = cue("forecast")
+OPINION_CUE = cue("opinion")
+WHOLE_SCOPE = cue("whole_scope")
+NOT_DISCLOSED = cue("not_disclosed")
 # Another organisation named with its place ('北京市教育局', 'Beijing Education Bureau', 'Ministry of Finance').
 OTHER_ORG_ZH = re.compile(r"[\u4e00-\u9fff]{2,6}?(?:省|市|自治区|自治州|区|县|州|盟|旗)[\u4e00-\u9fff]{0,10}?"
                           r"(?:局|委员会|委|厅|办公室|人民政府|政府|中心|医院|学校|大学|公司)|"
                           r"(?:财政部|教育部|商务部|国家[\u4e00-\u9fff]{1,8}?(?:局|部|委员会))")
 OTHER_ORG_EN = re.compile(r"\b((?:[A-Z][a-z]+\s+){1,4})(Bureau|Ministry|Commission|Department|Government|Hospital|University|Police)\b|"
                           r"\b(Ministry|Bureau|Department|Commission)\s+of\s+((?:[A-Z][a-z]+\s*){1,4})")
-OWN_WORDS = {"urumqi", "investment", "promotion", "promotions", "service", "services", "party", "the", "this", "what",
-             "which", "how", "municipal", "city", "its", "our", "your", "does", "is", "are", "general", "public"}
-WHOLE_SCOPE = r"全市|全区|全省|全国|全自治区|city-?wide|whole\s+city|province-?wide|nationwide|all\s+departments"
-NOT_DISCLOSED = (r"哪家|哪个公司|哪些公司|供应商|中标|承印|每月|每个月|每周|每天|品牌|型号|\bbrand|\bmodel\s+of|\bmake\s+of|\bwhich\s+(company|firm|supplier|vendor|printer)|"
-                 r"\bsupplier|\bvendor|\bcontractor|\beach\s+month|\bper\s+month|\bmonthly|\bper\s+day|\bdaily\b")
+# words that say nothing about which organisation is meant
+GENERIC_EN = {"service", "services", "party", "the", "this", "what", "which", "how", "municipal", "city", "its", "our",
+              "your", "does", "is", "are", "general", "public"}
 YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 
 
@@ -52,7 +57,8 @@ def other_organisation(q: str, departments: list[str], known_text: str, known_en
     for m in OTHER_ORG_EN.finditer(q):
         name = (m.group(1) or m.group(4) or "").strip()
         words = {w.lower() for w in name.split()}
-        if not words or words <= OWN_WORDS or words & {"urumqi", "investment", "promotion"}:
+        # the index's own departments, by the words of their English names (known_en, from the glossary)
+        if not words or words <= GENERIC_EN | known_en or words & (known_en - GENERIC_EN):
             continue
         return True
     return False
@@ -77,7 +83,8 @@ def has(pattern: str, text: str) -> bool:
     return re.search(pattern, text, re.I) is not None
 
 
-def plan(question: str, items: list[Item], *, years: set[str], known_text: str, departments: list[str]) -> Plan:
+def plan(question: str, items: list[Item], *, years: set[str], known_text: str, departments: list[str],
+         known_en: frozenset[str] | set[str] = frozenset()) -> Plan:
     q = question
     # 1. out of scope: another year, another department, personal or actual-spending facts
     if has(ACTUAL_CUE, q):
@@ -91,11 +98,15 @@ def plan(question: str, items: list[Item], *, years: set[str], known_text: str, 
         return Plan("compute", "previous", items)
     if has(PERSONAL_CUE, q):
         return Plan("abstain", reason="personal", items=items)
+    if has(FORECAST_CUE, q):
+        return Plan("abstain", reason="forecast", items=items)
+    if has(OPINION_CUE, q):
+        return Plan("abstain", reason="opinion", items=items)
     if has(WHOLE_SCOPE, q):
         return Plan("abstain", reason="scope", items=items)
     if has(NOT_DISCLOSED, q):
         return Plan("abstain", reason="none", items=items)
-    if other_organisation(q, departments, known_text):
+    if other_organisation(q, departments, known_text, set(known_en)):
         return Plan("abstain", reason="department", items=items)
     table_hint = ""
     m = re.search(r"(?:附表|表)\s*([0-9一二三四五六七八九十]{1,3})|table\s*(\d{1,2})", q, re.I)

@@ -43,13 +43,14 @@ def understand(qa: Any, question: Question, turns: list) -> tuple[Query, Plan, F
     # lookups use items the store knows (rows, columns, table totals); other glossary terms only help retrieval
     items = [i for i in found if i.kind in ("row", "column") or alias(i.text) or finder.is_fact_subject(i.text)]
     query = Query(question, items, [i.text for i in found if i not in items], scope)
-    p = plan(resolved, items, years=qa.years, known_text=qa.known_text, departments=qa.departments)
+    p = plan(resolved, items, years=qa.years, known_text=qa.known_text, departments=qa.departments,
+             known_en=qa.known_en)
     if p.route != Route.ABSTAIN and departments.unknown_department(resolved, qa.dept_names):
         p = Plan(Route.ABSTAIN, reason="department", items=items)
     if p.route == Route.ABSTAIN and p.reason == "actual" and scope.doc_kind == "决算":
         # final accounts are in the index: answer from them
         p = plan(re.sub(ACTUAL_CUE, "", resolved, flags=re.I), items, years=qa.years, known_text=qa.known_text,
-                 departments=qa.departments)
+                 departments=qa.departments, known_en=qa.known_en)
     p.terms = query.terms
     if not qa.use_facts and p.route in (Route.LOOKUP, Route.COMPUTE):
         p = Plan(Route.RETRIEVAL, "describe", items)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from ...model import Figure
 from ..calculator import Calc, difference, exclude, rank, share, total
+from ..finder import alias
 from ..router import Plan, has
 from ..types import Intent, Route
 from .context import Ask
@@ -27,7 +28,11 @@ def answer(ask: Ask, p: Plan) -> None:
     elif p.intent == Intent.AVERAGE:
         calc = finder.average(p.items, p.table_hint, q)
     else:
-        vals = finder.values(p.items, p.table_hint, q)
+        items = p.items
+        named = [i for i in items if not alias(i.text)]
+        if p.intent == Intent.SUM and len(named) >= 2:
+            items = named  # 'A 和 B 总共多少钱': the sum of A and B, not of the whole budget too
+        vals = finder.values(items, p.table_hint, q)
         if p.intent == Intent.SHARE and len(vals) == 1 and vals[0].unit == "万元":
             total_fact = finder.grand_total()  # 'what share of the total budget …'
             if total_fact is not None and total_fact.value != vals[0].value:
