@@ -152,7 +152,8 @@ class FactFinder:
         if column is None and self.terms.is_column(item.text) and not any(f.value for f in facts):
             facts += [f for f in self.safe(row="总计", column=item.text) if f.value is not None]
             facts += [f for f in self.safe(row="合计", column=item.text) if f.value is not None and f.kind == "cell"]
-        if not facts or all(f.value is None for f in facts):
+        if column is None and (not facts or all(f.value is None for f in facts)):
+            # a sentence's figure for the item; not for a column asked for ('X 的项目支出' blank is blank)
             facts += [f for f in self.safe(row=item.text, narrative=True)
                       if f.kind == "narrative" and f.column in ("数额", "价值")]
         facts = prefer_exact(facts, item.text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ...model import Figure
+from ...textnorm import strip_numbering
 from ..finder import alias, group_by_value
 from ..router import Plan
 from ..terms import Item
@@ -35,7 +36,7 @@ def answer(ask: Ask, p: Plan) -> None:
     items = p.items
     if len(items) >= 2 and any(alias(i.text) for i in items):
         items = [i for i in items if not alias(i.text)] or items  # 'how much of the total is X' asks for X
-    pairs = row_column_pairs(terms, items) if not p.measure else [(i, None) for i in items]
+    pairs = row_column_pairs(terms, items, ask.qa.store) if not p.measure else [(i, None) for i in items]
     cue = column_cue(ask.q)
     if cue and not p.measure:
         pairs = [(i, cue) for i, _ in pairs if not terms.is_column(i.text) or i.text == cue] or pairs
@@ -63,9 +64,24 @@ def answer(ask: Ask, p: Plan) -> None:
     ans.answer = "\n".join(blocks)
 
 
-def row_column_pairs(terms, items: list[Item]) -> list[tuple[Item, str | None]]:
+def row_column_pairs(terms, items: list[Item], store=None) -> list[tuple[Item, str | None]]:
+    """A row and a column named together ('招商引资里财政拨款安排了多少' → row 招商引资, column 财政拨款):
+    a word of a column's header, at any level, is a column when another item is the row."""
     cols = [i for i in items if i.kind == "column" or terms.is_column(i.text)]
     rows = [i for i in items if i not in cols and i.kind == "row"]
+    if not cols and len(rows) == 2 and store is not None:
+        for a, b in ((rows[1], rows[0]), (rows[0], rows[1])):
+            word = a.via or strip_numbering(a.text)  # as the question says it ('财政拨款')
+            if b.start < a.start and _column_word(store, word) and not _column_word(store, b.via or b.text):
+                return [(b, re.sub(r"[（(].*?[)）]", "", strip_numbering(word)))]
     if rows and cols:
         return [(r, cols[0].text) for r in rows]
     return [(i, None) for i in items]
+
+
+def _column_word(store, text: str) -> bool:
+    from ...textnorm import fold
+
+    key = fold(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return bool(store.scalar("SELECT 1 FROM facts WHERE kind = 'cell' AND col_key LIKE ? ESCAPE '\\' LIMIT 1",
+                             (f"%{key}%",)))
