@@ -37,6 +37,11 @@ def answer(ask: Ask, p: Plan) -> None:
             total_fact = finder.grand_total()  # 'what share of the total budget …'
             if total_fact is not None and total_fact.value != vals[0].value:
                 vals.append(total_fact)
+        if p.intent == Intent.SHARE and len(vals) >= 3 and has(r"分别|各自|各占|各是|\beach\b|respectively", q):
+            # 'A 和 B 分别占 C 多少': every part over the whole (the largest of the figures)
+            whole = max(vals, key=lambda f: Decimal(f.value or "0"))
+            calcs = [share(part, whole) for part in vals if part is not whole]
+            return _several(ask, calcs, smallest)
         if p.intent == Intent.SHARE and len(vals) >= 2:
             calc = share(vals[0], vals[1])
         elif p.intent == Intent.DIFFERENCE and len(vals) >= 2:
@@ -53,3 +58,11 @@ def answer(ask: Ask, p: Plan) -> None:
         return (figures.answer if p.items else passages.answer)(ask, fallback)
     ans.answer = ask.qa.composer.calc(calc, ask.cites, ask.lang, smallest)
     ans.figures.append(Figure(calc.value, calc.unit, ask.cites.fact(calc.inputs[0]), calc.kind))
+
+
+def _several(ask: Ask, calcs: list[Calc], smallest: bool) -> None:
+    """Every part of a multi-part question, each with its formula and cited inputs."""
+    texts = [ask.qa.composer.calc(c, ask.cites, ask.lang, smallest) for c in calcs]
+    ask.answer.answer = "\n".join(texts)
+    for c in calcs:
+        ask.answer.figures.append(Figure(c.value, c.unit, ask.cites.fact(c.inputs[0]), c.kind))

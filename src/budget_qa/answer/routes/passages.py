@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..premise import correction
 from ..router import LIST_CUE, Plan, has
 from ..types import Intent, Route
 from .context import Ask
@@ -78,6 +79,10 @@ def answer(ask: Ask, p: Plan) -> None:
     else:
         lead = {Intent.REASON: "The disclosure gives this reason"}.get(p.intent, "The disclosure says")
         ans.answer = "\n".join(f"{lead} ({en_locator(loc)}): “{s}” [{n}]" for s, n, loc in quotes)
+    if p.intent == Intent.REASON:
+        fix = correction(ask, p.items)  # '为什么 X 增加了' when X went down: say so first
+        if fix:
+            ans.answer = fix + "\n" + ans.answer
 
 
 def _answer_list(ask: Ask, hit) -> bool:
