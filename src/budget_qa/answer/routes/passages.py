@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from .. import english
 from ..premise import correction
 from ..router import LIST_CUE, Plan, has
 from ..types import Intent, Route
@@ -77,8 +78,8 @@ def answer(ask: Ask, p: Plan) -> None:
     if lang == "zh":
         ans.answer = "\n".join(f"根据{loc}：“{s}” [{n}]" for s, n, loc in quotes)
     else:
-        lead = {Intent.REASON: "The disclosure gives this reason"}.get(p.intent, "The disclosure says")
-        ans.answer = "\n".join(f"{lead} ({en_locator(loc)}): “{s}” [{n}]" for s, n, loc in quotes)
+        # English sentences for what the passage states in a fixed form; the Chinese quote as the source
+        ans.answer = "\n".join(english.render(ask, str(p.intent), p.items, s, n, en_locator(loc)) for s, n, loc in quotes)
     if p.intent == Intent.REASON:
         fix = correction(ask, p.items)  # '为什么 X 增加了' when X went down: say so first
         if fix:
