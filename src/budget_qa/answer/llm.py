@@ -1,7 +1,8 @@
-"""Optional LLM layer (LangChain): may rephrase the extractive answer, never invent.
+"""Optional LLM layer (LangChain): the chat model, and rephrasing for models without tool calling.
 
-The prompt carries the sources and the exact figures. If the model's text has a number that no
-cited source contains, or no citation marker, the extractive answer is kept.
+Models that call tools answer through ``answer/agent.py``. For the others the prompt carries the
+sources and the exact figures; if the model's text has a number that no cited source contains, or
+no citation marker, the extractive answer is kept.
 """
 
 from __future__ import annotations
@@ -30,15 +31,17 @@ def make_chat_model(settings: dict[str, Any]):
             from langchain_openai import ChatOpenAI
         except ImportError as err:
             raise BudgetQAError("LLM 'openai' needs langchain-openai — pip install 'budget-qa[llm]'") from err
+        # chat completions, the API every OpenAI-compatible server (vLLM, llama.cpp, LM Studio…) speaks
         return ChatOpenAI(model=model or "gpt-4o-mini", base_url=settings.get("llm_base_url") or None,
                           api_key=settings.get("llm_api_key") or "not-needed", timeout=timeout, max_retries=0,
-                          temperature=0)
+                          temperature=0, use_responses_api=False)
     if kind == "ollama":
         try:
             from langchain_ollama import ChatOllama
         except ImportError as err:
             raise BudgetQAError("LLM 'ollama' needs langchain-ollama — pip install 'budget-qa[llm]'") from err
-        return ChatOllama(model=model or "qwen2.5:7b", base_url=settings.get("llm_base_url") or None, temperature=0)
+        return ChatOllama(model=model or "qwen2.5:7b", base_url=settings.get("llm_base_url") or None, temperature=0,
+                          client_kwargs={"timeout": timeout})
     raise BudgetQAError(f"Unknown LLM '{kind}' — set BUDGET_QA_LLM to none, openai or ollama")
 
 

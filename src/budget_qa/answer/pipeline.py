@@ -37,9 +37,9 @@ def run(qa: Any, question: str, history: list | None = None) -> Answer:
     if bad and ans.answerable:
         ans.notes.append(f"grounding: numbers without a cited source {sorted(bad)}")
     if ans.answerable and qa.settings.get("llm", "none") not in ("none", "", None):
-        from .llm import rephrase
+        from .agent import answer_with_llm
 
-        rephrase(qa, ans, q.resolved)
+        answer_with_llm(qa, ans, q.resolved, query.scope)
     ans.timings_ms["total"] = round((time.perf_counter() - t0) * 1000, 2)
     ans.items = [i.text for i in query.items]  # type: ignore[attr-defined]
     return ans

@@ -93,8 +93,9 @@ def plan(question: str, items: list[Item], *, years: set[str], known_text: str, 
     other_years = asked_years - years
     if other_years:
         prev = {str(int(y) - 1) for y in years}
-        if not (other_years <= prev and has(COMPUTE_CUES["previous"] + r"|预算|budget", q) and not has(ACTUAL_CUE, q) and items):
+        if not (other_years <= prev and not has(ACTUAL_CUE + r"|\bactual(ly)?\b|实际|实现|完成", q) and items):
             return Plan("abstain", reason="year", items=items)
+        # the year before: derived from this year's figure and its stated change, else refused as a year
         return Plan("compute", "previous", items)
     if has(PERSONAL_CUE, q):
         return Plan("abstain", reason="personal", items=items)

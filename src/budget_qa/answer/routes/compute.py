@@ -52,12 +52,45 @@ def answer(ask: Ask, p: Plan) -> None:
             whole = max(vals, key=lambda f: Decimal(f.value or "0"))
             calc = exclude(whole, [f for f in vals if f is not whole])
     ans = ask.answer
+    if calc is None and p.intent == Intent.PREVIOUS and not figures.column_cue(q):
+        from . import refusal
+
+        # no figure of the year before is printed or follows from a stated change: not this year's instead
+        return refusal.answer(ask, Plan(Route.ABSTAIN, reason="year", items=p.items))
     if calc is None:
         ans.route = Route.LOOKUP if p.items else Route.RETRIEVAL
         fallback = Plan(ans.route, Intent.FIGURE, p.items, table_hint=p.table_hint, terms=p.terms)
         return (figures.answer if p.items else passages.answer)(ask, fallback)
     ans.answer = ask.qa.composer.calc(calc, ask.cites, ask.lang, smallest)
+    if p.intent in (Intent.SUM, Intent.DIFFERENCE, Intent.SHARE, Intent.EXCLUDE):
+        ans.answer += basis_note(ask, p, calc)
     ans.figures.append(Figure(calc.value, calc.unit, ask.cites.fact(calc.inputs[0]), calc.kind))
+
+
+def basis_note(ask: Ask, p: Plan, calc: Calc) -> str:
+    """Say which basis the inputs share, and where an item has another figure on another basis
+    (公务接待费: 基本支出 0.90, “三公”经费 8.90): a sum or share never mixes bases silently."""
+    composer, lang = ask.qa.composer, ask.lang
+    kinds = {f.table_kind for f in calc.inputs if f.kind == "cell"}
+    notes = []
+    if len(kinds) == 1 and all(f.kind == "cell" for f in calc.inputs):
+        scope = composer.scope(calc.inputs[0], lang)
+        notes.append(f"口径：{scope}" if lang == "zh" else f"basis: {scope}")
+    used = {(f.doc_id, f.table_id, f.row_label) for f in calc.inputs}
+    for item in p.items[:4]:
+        others = [f for f in ask.finder.candidates(item, table_hint=p.table_hint)
+                  if f.value and f.kind == "cell" and (f.doc_id, f.table_id, f.row_label) not in used
+                  and f.value not in {g.value for g in calc.inputs}]
+        if others and any(item.text in g.row_label or g.row_label in item.text for g in calc.inputs):
+            o = others[0]
+            n = ask.cites.fact(o)
+            where = composer.table_name(o, lang)
+            notes.append(f"{o.row_label}在{where}中另为 {composer.value(o, lang)} [{n}]，口径不同，未计入" if lang == "zh"
+                         else f"{composer.name(o.row_label, lang)} is {composer.value(o, lang)} in {where} [{n}], "
+                              "another basis, not used")
+    if not notes:
+        return ""
+    return ("（" + "；".join(notes) + "）") if lang == "zh" else (" (" + "; ".join(notes) + ")")
 
 
 def _several(ask: Ask, calcs: list[Calc], smallest: bool) -> None:
