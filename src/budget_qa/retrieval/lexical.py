@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..model import Chunk
+from .bm25_light import LightBM25
 from .tokenize import ZhTokenizer
 
 Filters = Mapping[str, Any]
@@ -47,11 +48,13 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:
-        import bm25s
-
         data = json.loads((directory / CHUNKS_FILE).read_text(encoding="utf-8"))
         chunks = [Chunk(**c) for c in data["chunks"]]
-        bm25 = bm25s.BM25.load(str(directory / BM25_DIR), show_progress=False)
+        bm25: Any = LightBM25.load(directory / BM25_DIR)  # no bm25s import on the query path
+        if bm25 is None:
+            import bm25s
+
+            bm25 = bm25s.BM25.load(str(directory / BM25_DIR), show_progress=False)
         return cls(bm25, chunks, ZhTokenizer.load(directory / USERDICT_FILE))
 
     def mask(self, filters: Filters | None) -> np.ndarray | None:
@@ -79,7 +82,8 @@ class LexicalIndex:
         """Best chunks by BM25 score (> 0 only), ties in source order."""
         if not self.chunks or k <= 0:
             return []
-        tokens = self.tokenizer.tokenize(query)
+        vocab = getattr(self.bm25, "vocab_dict", None)
+        tokens = self.tokenizer.tokenize_query(query, vocab) if vocab else self.tokenizer.tokenize(query)
         if not tokens:
             return []
         scores = np.asarray(self.bm25.get_scores(tokens), dtype=np.float64)

@@ -100,6 +100,27 @@ class ZhTokenizer:
                     out.extend(word[i : i + 2] for i in range(len(word) - 1))
         return out
 
+    def tokenize_query(self, text: str, vocab: dict[str, int] | set[str]) -> list[str]:
+        """Query tokens without loading jieba (its dictionary costs ~1 s at start-up): every word of the
+        index's own vocabulary found in the query, plus its bigrams — the only tokens that can score,
+        since BM25 ignores query tokens the index never saw."""
+        norm = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
+        out: list[str] = []
+        for m in _TOKEN_RUN.finditer(norm):
+            run = m.group()
+            if not _CJK_RUN.fullmatch(run):
+                if run in vocab:
+                    out.append(run)
+                continue
+            for i in range(len(run)):
+                for j in range(min(len(run), i + MAX_GLOSSARY_WORD), i + 1, -1):
+                    word = run[i:j]
+                    if word in vocab and word not in STOPWORDS:
+                        out.append(word)
+            if len(run) == 1 and run in vocab and run not in STOPWORDS:
+                out.append(run)
+        return list(dict.fromkeys(out))
+
     def tokenize_many(self, texts: Iterable[str]) -> list[list[str]]:
         return [self.tokenize(t) for t in texts]
 
