@@ -112,13 +112,15 @@ class ZhTokenizer:
                 if run in vocab:
                     out.append(run)
                 continue
+            covered = [False] * len(run)
             for i in range(len(run)):
                 for j in range(min(len(run), i + MAX_GLOSSARY_WORD), i + 1, -1):
                     word = run[i:j]
                     if word in vocab and word not in STOPWORDS:
                         out.append(word)
-            if len(run) == 1 and run in vocab and run not in STOPWORDS:
-                out.append(run)
+                        covered[i:j] = [True] * (j - i)
+            # a character no longer word covers stands alone, as the segmenter leaves it ('年' in '年三公')
+            out += [ch for k, ch in enumerate(run) if not covered[k] and ch in vocab and ch not in STOPWORDS]
         return list(dict.fromkeys(out))
 
     def tokenize_many(self, texts: Iterable[str]) -> list[list[str]]:
