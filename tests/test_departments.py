@@ -13,6 +13,8 @@ from budget_qa.core import BudgetQA
 from budget_qa.index import build_index
 from disclosure_gen import generate, golden_path
 
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+
 WATER, CULTURE = "湖南省水利厅", "某市文化体育局"
 
 
@@ -77,3 +79,29 @@ def test_final_accounts_are_kept_apart(corpus):
     assert {c.document for c in a.citations} == {water.name}  # the budget, not the final accounts
     a = qa.ask("水利厅2023年决算的差旅费是多少？")
     assert a.answerable and {c.document for c in a.citations} == {final.name}
+
+
+def test_shipped_glossary_holds_only_the_national_format():
+    """A disclosure's own names (its department, projects, offices) live in a glossary beside it."""
+    import json
+    from importlib import resources
+
+    terms = json.loads(resources.files("budget_qa").joinpath("data/glossary.json").read_text(encoding="utf-8"))["terms"]
+    corpus = (ROOT / "corpus" / "urumqi-investment-promotion-bureau-2024-budget.txt").read_text(encoding="utf-8")
+    projects = [ln.split("\t")[4] for ln in corpus.splitlines() if ln.count("\t") > 5 and ln.split("\t")[4:5] != [""]
+                and ln.startswith("201")]
+    own = {"乌鲁木齐市招商服务局", "招商一科", "招商二科", *projects}
+    assert projects and not [t["zh"] for t in terms if t["zh"] in own or any(s in own for s in t.get("zh_synonyms", []))]
+
+
+def test_a_disclosure_glossary_is_read_beside_it(tmp_path):
+    """English names a disclosure gives for its own projects reach the answers (from the index, not the package)."""
+    from budget_qa.glossary import sidecar_terms
+
+    side = ROOT / "corpus" / "urumqi-investment-promotion-bureau-2024-budget.txt"
+    terms = sidecar_terms([side])
+    assert any(t["zh"] == "招商引资专项" for t in terms)
+    index = tmp_path / "index"
+    build_index([side], index, with_retrieval=False)
+    qa = BudgetQA.open(index)
+    assert qa.glossary.english("招商引资专项")

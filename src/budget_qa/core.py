@@ -17,7 +17,7 @@ from .answer.terms import TermIndex
 from .audit import Finding, audit
 from .errors import IndexDamagedError
 from .facts import FactStore
-from .glossary import load_glossary
+from .glossary import load_glossary, with_document_terms
 from .index import load_documents
 from .lookup import LookupResult, lookup
 from .model import Answer, Document, Table
@@ -49,7 +49,7 @@ class BudgetQA:
         # each department with the shorter names people use for it ('湖南省水利厅' → '水利厅'), for scoping
         self.dept_names = departments.short_names(self.departments)
         self.doc_kinds = {d["doc_id"]: d.get("kind") or "预算" for d in self.doc_meta}
-        self.glossary = load_glossary()
+        self.glossary = with_document_terms(load_glossary(), store.glossary_terms())
         from .glossary import Glossary
 
         use_glossary = str(settings.get("use_glossary", 1)) not in ("0", "false", "False")
@@ -146,6 +146,13 @@ class BudgetQA:
         from .answer.pipeline import run
 
         return run(self, question, history)
+
+    def as_runnable(self):
+        """This object as a LangChain Runnable: a question (or {"question", "history"}) → the answer JSON dict;
+        ``.stream()`` yields the answer's text. See integrations/langchain.py."""
+        from .integrations.langchain import BudgetQARunnable
+
+        return BudgetQARunnable(self)
 
     def turn(self, ans: Answer) -> Turn:
         tables = [c.table for c in ans.citations if c.table]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -25,6 +26,7 @@ CREATE TABLE facts (
   doc_kind TEXT NOT NULL           -- 预算 | 决算
 );
 CREATE INDEX facts_kind ON facts(table_kind);
+CREATE TABLE glossary (doc_id TEXT NOT NULL, term TEXT NOT NULL);  -- a disclosure's own names (JSON)
 CREATE INDEX facts_row_key ON facts(row_key);
 CREATE INDEX facts_row_plain ON facts(row_plain);
 CREATE INDEX facts_code ON facts(row_code);
@@ -109,6 +111,8 @@ def write_store(path: Path, docs: Iterable[Document]) -> int:
                     f.line, key, plain, fold(f.column), table_key, f.table_kind, f.page, f.doc_kind,
                 ))
             con.executemany(f"INSERT INTO facts ({','.join(COLUMNS)}) VALUES ({','.join('?' * len(COLUMNS))})", rows)
+            con.executemany("INSERT INTO glossary VALUES (?, ?)",
+                            [(doc.id, json.dumps(t, ensure_ascii=False)) for t in doc.glossary])
             n += len(rows)
         con.commit()
     finally:
@@ -142,6 +146,20 @@ class FactStore:
             value=r["value"], unit=r["unit"], op=r["op"], side=r["side"], quote=r["quote"], line=r["line"],
             id=r["id"], order=r["col_order"], table_kind=r["table_kind"], page=r["page"], doc_kind=r["doc_kind"],
         )
+
+    def glossary_terms(self) -> list[dict]:
+        """The disclosures' own glossary terms (none in an index built before they were stored)."""
+        try:
+            rows = self._con.execute("SELECT term FROM glossary").fetchall()
+        except sqlite3.OperationalError:
+            return []
+        out = []
+        for (t,) in rows:
+            try:
+                out.append(json.loads(t))
+            except ValueError:
+                continue
+        return out
 
     def documents(self) -> list[dict]:
         return [dict(r) for r in self._con.execute("SELECT * FROM documents ORDER BY doc_id")]

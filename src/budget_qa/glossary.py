@@ -85,16 +85,42 @@ def _en_key(text: str) -> str:
     return re.sub(r"\s+", " ", t).strip()
 
 
+def terms_from(data: list[dict]) -> list[Term]:
+    return [
+        Term(zh=t["zh"], en=t["en"], kind=t.get("kind", "term"), zh_synonyms=tuple(t.get("zh_synonyms", [])),
+             en_synonyms=tuple(t.get("en_synonyms", [])), note=t.get("note", ""))
+        for t in data if isinstance(t, dict) and t.get("zh") and t.get("en")
+    ]
+
+
 @lru_cache(maxsize=1)
 def load_glossary() -> Glossary:
+    """The national format's terms (shipped with the package)."""
     try:
         raw = resources.files("budget_qa").joinpath("data/glossary.json").read_text(encoding="utf-8")
     except (FileNotFoundError, OSError):
         return Glossary([])
-    data = json.loads(raw)
-    terms = [
-        Term(zh=t["zh"], en=t["en"], kind=t.get("kind", "term"), zh_synonyms=tuple(t.get("zh_synonyms", [])),
-             en_synonyms=tuple(t.get("en_synonyms", [])), note=t.get("note", ""))
-        for t in data["terms"]
-    ]
-    return Glossary(terms)
+    return Glossary(terms_from(json.loads(raw)["terms"]))
+
+
+def with_document_terms(base: Glossary, extra: list[dict]) -> Glossary:
+    """The shipped glossary plus the English names a disclosure gives for its own projects and offices
+    (a `<stem>.glossary.json` beside it, read at ingest); the shipped terms win on a clash."""
+    if not extra:
+        return base
+    return Glossary(base.terms + terms_from(extra))
+
+
+def sidecar_terms(paths: list) -> list[dict]:
+    """Terms of the `<stem>.glossary.json` files beside a disclosure's files."""
+    from pathlib import Path
+
+    out: list[dict] = []
+    for p in paths:
+        side = Path(p).with_name(Path(p).stem + ".glossary.json")
+        try:
+            if side.is_file():
+                out += json.loads(side.read_text(encoding="utf-8")).get("terms", [])
+        except (OSError, ValueError, AttributeError):
+            continue  # a broken sidecar is only missing names, never a failed ingest
+    return out

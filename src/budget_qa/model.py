@@ -104,6 +104,8 @@ class Document:
     format: str = "text"  # the reader that produced it: text | pdf | xlsx | xls | docx (joined: "docx+xlsx")
     files: list[str] = field(default_factory=list)  # every file of the disclosure
     warnings: list[str] = field(default_factory=list)  # what ingest noticed but did not stop for
+    glossary: list[dict] = field(default_factory=list)  # English names of its own projects/offices (sidecar)
+    toc: list[str] = field(default_factory=list)  # the entries of its own table of contents (目录)
 
     def table(self, table_id: str) -> Table | None:
         return next((t for t in self.tables if t.id == table_id), None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..glossary import sidecar_terms
 from ..model import Document
 from ..readers import read_file, read_files
 from .layout import build_document
@@ -18,11 +19,15 @@ __all__ = ["parse_file", "parse_files", "numeral_value"]
 
 
 def parse_file(path: str | Path) -> Document:
-    return build_document(read_file(Path(path)))
+    doc = build_document(read_file(Path(path)))
+    doc.glossary = sidecar_terms([path])
+    return doc
 
 
 def parse_files(paths: list[Path]) -> Document:
     """One disclosure published as several files (narrative + table workbook)."""
     if len(paths) == 1:
         return parse_file(paths[0])
-    return build_document(read_files(paths))
+    doc = build_document(read_files(paths))
+    doc.glossary = sidecar_terms(paths)
+    return doc

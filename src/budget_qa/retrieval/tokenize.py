@@ -169,6 +169,10 @@ def dictionary_words(docs: Iterable[Document], glossary: Path | None = GLOSSARY)
                     words.update(cjk_words(part))
             for row in table.rows:
                 words.update(cjk_words(row.label))
+        for t in doc.glossary:  # the disclosure's own names (its sidecar glossary)
+            for phrase in [t.get("zh", ""), *(t.get("zh_synonyms") or [])]:
+                if isinstance(phrase, str):
+                    words.update(cjk_words(phrase, MAX_GLOSSARY_WORD))
     if glossary is not None:
         words.update(glossary_terms(glossary))
     return sorted(words)
