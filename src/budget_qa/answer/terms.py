@@ -29,6 +29,7 @@ class TermIndex:
     def __init__(self, store: FactStore, glossary: Glossary) -> None:
         self.glossary = glossary
         self.keys: dict[str, tuple[str, str]] = {}
+        self._fuzzy_keys: list[str] | None = None
         # the department itself is the subject of every question, never an item
         self.ignore = {fold(d) for (d,) in store.scalar("SELECT DISTINCT department FROM facts")} | GENERIC
         self.ignore |= {fold(t.zh) for t in glossary.terms if t.kind == "unit"}
@@ -70,6 +71,8 @@ class TermIndex:
                 label, kind = self.keys[k]
                 items.append(Item(label, kind, pos, k))
                 text = text[:pos] + "#" * len(k) + text[pos + len(k):]
+        if not any(i.kind in ("row", "column") for i in items):
+            items += self._find_fuzzy(text)  # a misspelt label ('公务接待废'), only when nothing matched exactly
         items.sort(key=lambda i: i.start)
         out, seen = [], set()
         for it in items:
@@ -80,6 +83,29 @@ class TermIndex:
                 seen.add(key)
                 out.append(it)
         return out
+
+    def _find_fuzzy(self, text: str) -> list[Item]:
+        """Windows of the question's Chinese close to a row or column label (rapidfuzz ratio ≥ 75, four
+        characters or more: shorter words differ in meaning by one character)."""
+        from rapidfuzz import fuzz, process
+
+        if self._fuzzy_keys is None:
+            self._fuzzy_keys = [k for k, (_, kind) in self.keys.items() if kind in ("row", "column") and len(k) >= 4]
+        found: list[Item] = []
+        for m in re.finditer(r"[\u3400-\u9fff]{4,}", text):
+            run, start = m.group(), m.start()
+            best = None
+            for n in range(min(len(run), 12), 3, -1):
+                for i in range(len(run) - n + 1):
+                    hit = process.extractOne(run[i:i + n], self._fuzzy_keys, scorer=fuzz.ratio, score_cutoff=75)
+                    if hit and (best is None or hit[1] > best[1]):
+                        best = (hit[0], hit[1], start + i, run[i:i + n])
+                if best and best[1] >= 90:
+                    break
+            if best:
+                label, kind = self.keys[best[0]]
+                found.append(Item(label, kind, best[2], best[3]))
+        return found
 
     def _find_en(self, question: str) -> list[Item]:
         """English phrases: exact glossary phrases, then word-overlap matches of row/column terms.
