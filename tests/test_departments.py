@@ -105,3 +105,24 @@ def test_a_disclosure_glossary_is_read_beside_it(tmp_path):
     build_index([side], index, with_retrieval=False)
     qa = BudgetQA.open(index)
     assert qa.glossary.english("招商引资专项")
+
+
+def _wan(value: str, unit: str) -> Decimal:
+    return Decimal(value) / (10000 if unit == "元" else 1)
+
+
+def test_across_departments_rank_and_sum(corpus):
+    """'哪个部门…最多' and '各部门…合计' from every disclosure's facts (one basis, units converted), each cited."""
+    qa, water, culture, _ = corpus
+    w, wu = _gold_value(water, "basic", "公务接待费", "合计")
+    c, cu = _gold_value(culture, "basic", "公务接待费", "合计")
+    a = qa.ask("哪个部门的公务接待费最多？")
+    assert a.route == "compute" and a.answerable
+    top = WATER if _wan(w, wu) > _wan(c, cu) else CULTURE
+    assert a.answer.startswith(f"最多的是{top}")
+    assert {c.document for c in a.citations} == {water.name, culture.name}
+    a = qa.ask("全市各部门公务接待费合计是多少？")
+    total = (_wan(w, wu) + _wan(c, cu)).quantize(Decimal("0.01"))
+    assert f"合计 {total} 万元" in a.answer
+    a = qa.ask("Compare the official reception budgets of 水利厅 and 文化体育局")
+    assert a.route == "compute" and "more than" in a.answer and len(a.citations) == 2

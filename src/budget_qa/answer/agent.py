@@ -189,6 +189,8 @@ def _why(err: BaseException) -> str:
         return f"LLM server answered HTTP {status}"
     if isinstance(err, BudgetQAError):
         return str(err)
+    if any("Connect" in n for n in names) or any(isinstance(x, ConnectionError) for x in chain):
+        return "LLM unavailable (cannot connect to the server)"
     return f"LLM unavailable ({type(err).__name__})"
 
 

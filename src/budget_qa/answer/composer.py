@@ -146,7 +146,8 @@ class Composer:
             if lang == "zh":
                 return (f"{a.row_label if a.row_label not in ('总计', '合计') else self.column_name(a, lang)}"
                         f"占{b.row_label if b.row_label not in ('总计', '合计') else self.column_name(b, lang)}的 {c.value}%。"
-                        f"计算：{c.formula}（{a.value} 万元 [{refs[0]}]，{b.value} 万元 [{refs[1]}]）。")
+                        f"计算：{c.formula}（{fmt_amount(a.value, a.unit, lang)} [{refs[0]}]，"
+                        f"{fmt_amount(b.value, b.unit, lang)} [{refs[1]}]）。")
             return (f"{self._label(a, lang)} is {c.value}% of {self._label(b, lang)}. "
                     f"Calculation: {c.formula} ({fmt_amount(a.value, a.unit, lang)} [{refs[0]}]; "
                     f"{fmt_amount(b.value, b.unit, lang)} [{refs[1]}]).")

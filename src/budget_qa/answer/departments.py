@@ -64,3 +64,13 @@ def unknown_department(q: str, names: list[tuple[str, list[str]]]) -> str:
             continue  # '招商局' for 招商服务局: the same department, said shorter
         return token
     return ""
+
+
+def named_all(q: str, names: list[tuple[str, list[str]]]) -> list[str]:
+    """Every index department the question names (full or short name), in the order named."""
+    hits = []
+    for full, shorts in names:
+        pos = min((q.find(n) for n in (full, *shorts) if n in q), default=-1)
+        if pos >= 0:
+            hits.append((pos, full))
+    return [d for _, d in sorted(hits)]

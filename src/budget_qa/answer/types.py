@@ -27,6 +27,7 @@ class Intent(StrEnum):
     CHANGE = "change"
     DESCRIBE = "describe"
     REASON = "reason"
+    ACROSS = "across"  # the same item in every department in scope: rank, sum or compare
     NONE = ""
 
 
@@ -74,3 +75,4 @@ class Query:
     items: list[Item] = field(default_factory=list)  # rows, columns and table totals the store knows
     terms: list[str] = field(default_factory=list)  # other glossary terms (zh), for retrieval
     scope: Scope = field(default_factory=Scope)
+    departments: list[str] = field(default_factory=list)  # several departments asked about together

@@ -8,8 +8,10 @@ from typing import Any
 
 from . import departments
 from .finder import FactFinder, alias
-from .router import ACTUAL_CUE, YEAR_RE, Plan, has, plan
-from .types import Query, Question, Route, Scope
+from .router import ACTUAL_CUE, YEAR_RE, Plan, cue, has, plan
+from .types import Intent, Query, Question, Route, Scope
+
+ACROSS_CUE = cue("across")
 
 
 def scope_of(qa: Any, q: str) -> Scope:
@@ -33,6 +35,21 @@ def doc_kind_of(qa: Any, q: str) -> str:
     return "决算" if has(ACTUAL_CUE, q) and "决算" in kinds else ("预算" if "预算" in kinds else "")
 
 
+def _across(qa: Any, query: Query, p: Plan, q: str) -> Plan:
+    """'哪个部门的三公经费最多', '全市各部门公务接待费合计', 'compare A and B': one item in many departments."""
+    all_departments = list(dict.fromkeys(qa.departments))
+    if len(all_departments) < 2 or not query.items:
+        return p
+    named = departments.named_all(q, qa.dept_names)
+    wide = has(ACROSS_CUE, q) or p.reason == "scope"
+    if not (wide or len(named) >= 2) or p.route == Route.ABSTAIN and p.reason not in ("scope", ""):
+        return p
+    query.departments = named if len(named) >= 2 else all_departments
+    query.scope.department = ""  # every department asked about, not the first one named
+    items = [i for i in query.items if not any(i.text in d for d in all_departments)]
+    return Plan(Route.COMPUTE, Intent.ACROSS, items or query.items, table_hint=p.table_hint)
+
+
 def understand(qa: Any, question: Question, turns: list) -> tuple[Query, Plan, FactFinder]:
     resolved = question.resolved
     scope = scope_of(qa, resolved)
@@ -51,6 +68,7 @@ def understand(qa: Any, question: Question, turns: list) -> tuple[Query, Plan, F
         # final accounts are in the index: answer from them
         p = plan(re.sub(ACTUAL_CUE, "", resolved, flags=re.I), items, years=qa.years, known_text=qa.known_text,
                  departments=qa.departments, known_en=qa.known_en)
+    p = _across(qa, query, p, resolved)
     p.terms = query.terms
     if not qa.use_facts and p.route in (Route.LOOKUP, Route.COMPUTE):
         p = Plan(Route.RETRIEVAL, "describe", items)

@@ -17,6 +17,10 @@ def answer(ask: Ask, p: Plan) -> None:
     from . import figures, passages
 
     finder, q = ask.finder, ask.q
+    if p.intent == Intent.ACROSS:
+        from . import across
+
+        return across.answer(ask, p, ask.query.departments)
     calc: Calc | None = None
     smallest = has(r"最小|最少|最低|smallest|lowest|least", q)
     if p.intent == Intent.RANK:
