@@ -85,19 +85,19 @@ class TermIndex:
         return out
 
     def _find_fuzzy(self, text: str) -> list[Item]:
-        """Windows of the question's Chinese close to a row or column label (rapidfuzz ratio ≥ 75, four
-        characters or more: shorter words differ in meaning by one character)."""
+        """Windows of the question's Chinese close to a row or column label (rapidfuzz ratio ≥ 80, five
+        characters or more: shorter words differ in meaning by one character — 季度预算 is not 年度预算)."""
         from rapidfuzz import fuzz, process
 
         if self._fuzzy_keys is None:
-            self._fuzzy_keys = [k for k, (_, kind) in self.keys.items() if kind in ("row", "column") and len(k) >= 4]
+            self._fuzzy_keys = [k for k, (_, kind) in self.keys.items() if kind in ("row", "column") and len(k) >= 5]
         found: list[Item] = []
-        for m in re.finditer(r"[\u3400-\u9fff]{4,}", text):
+        for m in re.finditer(r"[\u3400-\u9fff]{5,}", text):
             run, start = m.group(), m.start()
             best = None
-            for n in range(min(len(run), 12), 3, -1):
+            for n in range(min(len(run), 12), 4, -1):
                 for i in range(len(run) - n + 1):
-                    hit = process.extractOne(run[i:i + n], self._fuzzy_keys, scorer=fuzz.ratio, score_cutoff=75)
+                    hit = process.extractOne(run[i:i + n], self._fuzzy_keys, scorer=fuzz.ratio, score_cutoff=80)
                     if hit and (best is None or hit[1] > best[1]):
                         best = (hit[0], hit[1], start + i, run[i:i + n])
                 if best and best[1] >= 90:
