@@ -17,6 +17,7 @@ from .ingest.kinds import KIND_NAMES
 from .ingest.titles import chinese_number, number_ordinal
 from .model import Fact
 from .textnorm import fold, strip_brackets
+from .textsafe import label, like_contains
 
 _CODE_RE = re.compile(r"^\d{3}(?:\s*\d{2}){0,2}$")
 _TABLE_NO_RE = re.compile(r"^(?:附表|表|table)?\s*(\d{1,2})$", re.I)
@@ -118,6 +119,9 @@ def lookup(
     narrative: bool = False,
     all_columns: bool = False,
 ) -> LookupResult:
+    # labels are text of bounded length without control characters before any query is built
+    table, row, column, document = (label(v, what) for v, what in
+                                    ((table, "table"), (row, "row"), (column, "column"), (document, "document")))
     query = {"table": table, "row": row, "column": column, "document": document}
     where, params = _scope(store, table, document, narrative)
     matched_by = "table"
@@ -142,7 +146,9 @@ def _match_row(store: FactStore, row: str, where: str, params: list) -> tuple[li
     facts = store.query(f"{where} AND (row_key = ? OR row_plain = ? OR row_plain = ?)", (*params, key, plain, key))
     if facts:
         return facts, "exact"
-    facts = store.query(f"{where} AND (row_plain LIKE ? OR row_key LIKE ?)", (*params, f"%{plain}%", f"%{key}%"))
+    # '%' and '_' in a label are literal characters, not wildcards
+    facts = store.query(f"{where} AND (row_plain LIKE ? ESCAPE '\\' OR row_key LIKE ? ESCAPE '\\')",
+                        (*params, like_contains(plain), like_contains(key)))
     if facts and len(plain) >= 2:
         # prefer the shortest labels: '差旅费' should not pull in every '…差旅费…' sentence first
         shortest = min(len(f.row_label) for f in facts)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..textsafe import clean
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS exchanges (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -35,6 +37,26 @@ CREATE INDEX IF NOT EXISTS exchanges_ts ON exchanges(ts);
 """
 
 FEEDBACK = ("up", "down")
+
+
+def _text(value: object) -> str:
+    """Any value as text SQLite can store (UTF-8: no lone surrogates) without control characters."""
+    return clean(value if isinstance(value, str) else "" if value is None else str(value))
+
+
+def _clean_all(value: object) -> object:
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, dict):
+        return {_clean_all(k): _clean_all(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean_all(v) for v in value]
+    return value
+
+
+def _json(value: object) -> str:
+    """Citations and figures as JSON, every string in them cleaned like the text columns."""
+    return json.dumps(_clean_all(value), ensure_ascii=False, default=lambda v: clean(str(v)))
 
 
 @dataclass
@@ -104,20 +126,23 @@ class ExchangeLog:
         channel: str = "public",
         ts: str | None = None,
     ) -> int:
-        """Log one exchange; ``answer`` is ``Answer.to_dict()``. Returns the exchange id."""
+        """Log one exchange; ``answer`` is ``Answer.to_dict()``. Returns the exchange id.
+
+        Text is made storable at the write (textsafe): a lone surrogate becomes U+FFFD and control
+        characters are removed, so an odd question is logged as near as possible, never lost."""
         row = (
-            ts or time.strftime("%Y-%m-%dT%H:%M:%S"),
-            session,
-            client,
-            channel,
-            question,
-            answer.get("resolved_question", ""),
-            answer.get("language", ""),
-            answer.get("route", ""),
+            _text(ts or time.strftime("%Y-%m-%dT%H:%M:%S")),
+            _text(session),
+            _text(client),
+            _text(channel),
+            _text(question),
+            _text(answer.get("resolved_question", "")),
+            _text(answer.get("language", "")),
+            _text(answer.get("route", "")),
             1 if answer.get("answerable", True) else 0,
-            answer.get("answer", ""),
-            json.dumps(answer.get("citations", []), ensure_ascii=False),
-            json.dumps(answer.get("figures", []), ensure_ascii=False),
+            _text(answer.get("answer", "")),
+            _json(answer.get("citations", [])),
+            _json(answer.get("figures", [])),
             float((answer.get("timings_ms") or {}).get("total", 0.0)),
         )
         with self._conn() as c:
@@ -145,7 +170,7 @@ class ExchangeLog:
             args.append(feedback)
         if comment is not None:
             sets.append("comment = ?")
-            args.append(comment.strip()[:2000])
+            args.append(_text(comment).strip()[:2000])
         if not sets:
             return False
         where = "id = ?" + (" AND session = ?" if session is not None else "")
@@ -173,6 +198,7 @@ class ExchangeLog:
         """Newest first. ``text`` matches question, answer or comment; ``feedback`` is up, down or none;
         dates are YYYY-MM-DD (inclusive)."""
         where, args = [], []
+        text = _text(text)
         if text.strip():
             like = "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             where.append(
@@ -182,18 +208,18 @@ class ExchangeLog:
         for col, val in (("language", language), ("route", route), ("channel", channel)):
             if val:
                 where.append(f"{col} = ?")
-                args.append(val)
+                args.append(_text(val))
         if feedback == "none":
             where.append("feedback IS NULL")
         elif feedback:
             where.append("feedback = ?")
-            args.append(feedback)
+            args.append(_text(feedback))
         if date_from:
             where.append("ts >= ?")
-            args.append(date_from[:10])
+            args.append(_text(date_from[:10]))
         if date_to:
             where.append("ts < ?")
-            args.append(date_to[:10] + "T99")  # inclusive of the whole day
+            args.append(_text(date_to[:10]) + "T99")  # inclusive of the whole day
         sql = "SELECT * FROM exchanges" + (f" WHERE {' AND '.join(where)}" if where else "")
         sql += " ORDER BY id DESC LIMIT ?"
         args.append(int(limit))

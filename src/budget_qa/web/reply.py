@@ -12,6 +12,8 @@ from docx import Document as DocxDocument
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
+from ..textsafe import clean
+
 
 @dataclass
 class ReplyDraft:
@@ -29,8 +31,18 @@ class ReplyDraft:
 
 
 def _quote(q: str, limit: int = 240) -> str:
-    q = re.sub(r"\s+", " ", q or "").strip()
+    q = re.sub(r"\s+", " ", clean(q or "")).strip()
     return q if len(q) <= limit else q[: limit - 1] + "…"
+
+
+# Markdown that would render (HTML tags, links and images, code, emphasis) is backslash-escaped, so a
+# question such as '<script>…</script>' or '[x](javascript:…)' shows literally; [n] citation marks stay.
+_MD_ACTIVE = re.compile(r"([\\`*_\[\]<>~])")
+_CITE_MARK = re.compile(r"\\\[(\d{1,3})\\\](?![(:\[])")
+
+
+def _md(text: str) -> str:
+    return _CITE_MARK.sub(r"[\1]", _MD_ACTIVE.sub(r"\\\1", clean(text)))
 
 
 def draft_reply(
@@ -46,10 +58,11 @@ def draft_reply(
     and its figures are kept exactly; the letter around them is in ``lang`` (zh by default)."""
     lang = "en" if lang == "en" else "zh"
     zh = lang == "zh"
+    question = re.sub(r"\s+", " ", clean(question or "")).strip()  # no control characters (python-docx rejects them)
     cites = answer.get("citations", []) or []
     by_id = {int(c.get("id", k + 1)): c for k, c in enumerate(cites)}
     answered_in = answer.get("language") or lang
-    body = (answer.get("answer") or "").strip()
+    body = clean(answer.get("answer") or "").strip()
     if not answer.get("answerable", True):
         body = (body + "\n\n" if body else "") + (
             "经查，上述公开文件未载明相关内容。"
@@ -108,15 +121,16 @@ def draft_reply(
 
 
 def to_markdown(r: ReplyDraft) -> str:
-    out = [f"# {r.title}", "", r.greeting, "", r.opening, "", r.body, ""]
+    """The draft as Markdown; the text in it (question, answer, quotes) is escaped so it never renders as markup."""
+    out = [f"# {_md(r.title)}", "", _md(r.greeting), "", _md(r.opening), "", _md(r.body), ""]
     if r.figures:
-        out += [f"**{r.labels.get('figures', '')}**", ""] + [f"- {f}" for f in r.figures] + [""]
+        out += [f"**{_md(r.labels.get('figures', ''))}**", ""] + [f"- {_md(f)}" for f in r.figures] + [""]
     if r.citations:
-        out += [f"**{r.labels.get('sources', '')}**", ""] + [f"{c}  " for c in r.citations] + [""]
-    out += [r.closing, ""]
+        out += [f"**{_md(r.labels.get('sources', ''))}**", ""] + [f"{_md(c)}  " for c in r.citations] + [""]
+    out += [_md(r.closing), ""]
     if r.signature:
-        out += [r.signature + "  "]
-    out += [r.date, ""]
+        out += [_md(r.signature) + "  "]
+    out += [_md(r.date), ""]
     return "\n".join(out)
 
 
@@ -126,34 +140,41 @@ def _font(run, east_asian: str = "SimSun") -> None:
     rpr.get_or_add_rFonts().set(qn("w:eastAsia"), east_asian)
 
 
+def _add_run(paragraph, text: str):
+    """A run of plain text; characters XML cannot hold (\\x0b, NUL, lone surrogates…) are removed first."""
+    run = paragraph.add_run(clean(text))
+    _font(run)
+    return run
+
+
 def write_docx(r: ReplyDraft, path: str | Path) -> Path:
     path = Path(path)
     doc = DocxDocument()
     style = doc.styles["Normal"]
     style.font.size = Pt(12)
     style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "SimSun")
-    h = doc.add_heading(r.title, level=1)
+    h = doc.add_heading(clean(r.title), level=1)
     for run in h.runs:
         _font(run, "SimHei")
-    for text in (r.greeting, r.opening, *r.body.split("\n")):
+    for text in (r.greeting, r.opening, *clean(r.body).split("\n")):
         if text.strip():
-            _font(doc.add_paragraph().add_run(text))
+            _add_run(doc.add_paragraph(), text)
     if r.figures:
-        _font(doc.add_paragraph().add_run(r.labels.get("figures", "")))
+        _add_run(doc.add_paragraph(), r.labels.get("figures", ""))
         for f in r.figures:
-            _font(doc.add_paragraph(style="List Bullet").add_run(f))
+            _add_run(doc.add_paragraph(style="List Bullet"), f)
     if r.citations:
-        _font(doc.add_paragraph().add_run(r.labels.get("sources", "")))
+        _add_run(doc.add_paragraph(), r.labels.get("sources", ""))
         for c in r.citations:
             p = doc.add_paragraph()
             p.paragraph_format.left_indent = Pt(12)
-            _font(p.add_run(c))
-    _font(doc.add_paragraph().add_run(r.closing))
+            _add_run(p, c)
+    _add_run(doc.add_paragraph(), r.closing)
     for text in (r.signature, r.date):
         if text:
             p = doc.add_paragraph()
             p.alignment = 2  # right
-            _font(p.add_run(text))
+            _add_run(p, text)
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(path))
     return path
