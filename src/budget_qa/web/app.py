@@ -43,6 +43,16 @@ def build_public(ctx: WebContext) -> gr.Blocks:
     choices = table_choices(tables)
     findings = ctx.qa.check()
 
+    built = ctx.qa
+    shown = {"qa": built, "docs": docs, "findings": findings, "choices": choices}
+
+    def current() -> dict:
+        """What the page shows, read again once a re-ingested index has been swapped in (reload.py)."""
+        qa = ctx.qa
+        if qa is not shown["qa"]:
+            shown.update(qa=qa, docs=qa.documents, findings=qa.check(), choices=table_choices(qa.tables()))
+        return shown
+
     def pick_table(value: str, lang_label: str) -> str:
         doc_id, _, table_id = (value or "").partition("::")
         return table_html(ctx.qa.table(doc_id, table_id), LANGS.get(lang_label, "zh"))
@@ -132,12 +142,14 @@ def build_public(ctx: WebContext) -> gr.Blocks:
             with gr.Tab(t("tab_audit", "zh"), id="audit") as tab_audit:
                 audit_view = gr.HTML(audit_html(findings, "zh"), elem_id="bqa-audit")
 
-        def ask(question: str, s: dict, request: gr.Request):
-            yield from chat.respond(ctx, question, s, request)
+        def ask(question: str, s: dict, ui: str, request: gr.Request):
+            yield from chat.respond(ctx, question, s, request, LANGS.get(ui, "zh"))
 
-        ask_io = {"fn": ask, "inputs": [box, state], "outputs": [bot, state, box]}
+        ask_io = {"fn": ask, "inputs": [box, state, lang], "outputs": [bot, state, box]}
         box.submit(**ask_io, api_name="ask", show_progress="hidden")
         send.click(**ask_io, api_visibility="private", show_progress="hidden")
+        # the events that ask a question: limits.QuestionGate counts them before they are queued
+        demo.question_fns = frozenset(i for i, f in demo.fns.items() if f.fn is ask)
         clear.click(chat.clear, inputs=[state], outputs=[bot, state, box], api_visibility="private")
         bot.clear(chat.clear, inputs=[state], outputs=[bot, state, box], api_visibility="private")
 
@@ -165,9 +177,10 @@ def build_public(ctx: WebContext) -> gr.Blocks:
 
         def switch(label: str):
             lg = _ui(label)
+            now = current()
             out = [
                 gr.Markdown(f"## {t('title', lg)}"),
-                gr.Markdown(coverage(docs, lg)),
+                gr.Markdown(coverage(now["docs"], lg)),
                 gr.Tab(label=t("tab_chat", lg)),
                 gr.Tab(label=t("tab_glance", lg)),
                 gr.Tab(label=t("tab_tables", lg)),
@@ -183,7 +196,7 @@ def build_public(ctx: WebContext) -> gr.Blocks:
                 gr.Button(t("send_comment", lg)),
                 gr.Markdown(t("glance_intro", lg)),
                 gr.Dropdown(label=t("pick_table", lg)),
-                gr.HTML(audit_html(findings, lg)),
+                gr.HTML(audit_html(now["findings"], lg)),
             ]
             out += [gr.BarPlot(**_plot(c, lg)) for c in charts]
             out += [gr.HTML(_values_md(c, lg)) for c in charts]
@@ -215,6 +228,25 @@ def build_public(ctx: WebContext) -> gr.Blocks:
                 *values,
             ],
             api_visibility="private",
+        )
+
+        def refresh(label: str):
+            """On page load: the coverage, tables and audit of the index answered from, when a re-ingested
+            one has replaced the one this page was built with (the charts stay those of the first)."""
+            now = current()
+            if now["qa"] is built:
+                return [gr.skip()] * 4
+            lg, ch = _ui(label), now["choices"]
+            first = ch[0][1] if ch else None
+            return [
+                gr.Markdown(coverage(now["docs"], lg)),
+                gr.Dropdown(choices=ch, value=first),
+                pick_table(first, label) if first else "",
+                gr.HTML(audit_html(now["findings"], lg)),
+            ]
+
+        demo.load(
+            refresh, [lang], [about, pick, table_view, audit_view], api_visibility="private", show_progress="hidden"
         )
     return demo
 

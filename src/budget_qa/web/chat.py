@@ -16,11 +16,22 @@ from ..answer.question import language as detect_language
 from ..core import Turn
 from ..errors import QuestionError
 from .context import WebContext
-from .i18n import t
+from .i18n import message_lang, t
+from .limits import gate_verdict
 from .ratelimit import client_key
 from .render import answer_md, citations_html, md_text, sources_title
 
+try:  # one policy for text at every boundary: lone surrogates → U+FFFD, control characters removed
+    from ..textsafe import clean as clean_text
+except ImportError:  # pragma: no cover — the minimum: text that can be encoded, logged and streamed back
+
+    def clean_text(text: str, *, multi_line: bool = True) -> str:
+        return text.encode("utf-8", "replace").decode("utf-8")
+
+
 MAX_TURNS = 10  # how many earlier exchanges a conversation remembers for follow-ups
+MAX_QUESTION_CHARS = 500  # the default of the max_question_chars setting
+PREVIEW_CHARS = 60  # how much of a refused long question is shown back
 STREAM_STEPS = 6
 
 
@@ -35,34 +46,58 @@ def _session(request: object | None) -> tuple[str, str]:
     return session, str(client)
 
 
+def _preview(question: str, n: int = PREVIEW_CHARS) -> str:
+    return question if len(question) <= n else question[:n] + "…"
+
+
 def respond(
-    ctx: WebContext, question: str, state: dict[str, Any] | None, request: object | None = None
+    ctx: WebContext,
+    question: str,
+    state: dict[str, Any] | None,
+    request: object | None = None,
+    ui_lang: str | None = None,
 ) -> Iterator[tuple[list[dict], dict[str, Any], str]]:
-    """Answer one question, yielding (messages, state, textbox value) as the answer streams in."""
+    """Answer one question, yielding (messages, state, textbox value) as the answer streams in.
+
+    Before any work: a question longer than ``max_question_chars`` gets a message (in the UI's language,
+    see i18n.message_lang) that does not repeat it; then the client's rate limit — decided by the
+    QuestionGate middleware before the request was queued, or here when it did not come through the gate.
+    Nothing is logged for either."""
     state = state if state is not None else new_state()
     msgs: list[dict] = state["messages"]
-    question = (question or "").strip()
+    question = clean_text(question).strip() if isinstance(question, str) else ""
     if not question:
         yield list(msgs), state, ""
         return
-    lang = detect_language(question)
+    limit = int(ctx.settings.get("max_question_chars", MAX_QUESTION_CHARS) or 0)
+    if limit > 0 and len(question) > limit:
+        lang = message_lang(ui_lang, question)
+        msgs.append({"role": "user", "content": md_text(_preview(question))})
+        msgs.append({"role": "assistant", "content": md_text(t("too_long", lang, n=len(question), limit=limit))})
+        yield list(msgs), state, question[:limit]
+        return
+    lang = message_lang(ui_lang, question) if ui_lang else detect_language(question)
+    counted, refused = gate_verdict(request)
+    if refused is not None or not counted:
+        allowed, wait = (False, refused) if refused is not None else ctx.limiter.check(client_key(request))
+        if not allowed:
+            msgs.append({"role": "user", "content": md_text(question)})
+            msgs.append(
+                {
+                    "role": "assistant",
+                    "content": md_text(t("rate_limited", lang, s=max(1, round(wait)), n=ctx.limiter.limit)),
+                }
+            )
+            yield list(msgs), state, question  # keep the question in the box so it can be sent again
+            return
     session, client = _session(request)
     state["session"] = state["session"] or session
+    qa = ctx.qa  # one index for the whole answer, even if a re-ingested one is swapped in meanwhile
     msgs.append({"role": "user", "content": md_text(question)})
-    allowed, wait = ctx.limiter.check(client_key(request))
-    if not allowed:
-        msgs.append(
-            {
-                "role": "assistant",
-                "content": md_text(t("rate_limited", lang, s=max(1, round(wait)), n=ctx.limiter.limit)),
-            }
-        )
-        yield list(msgs), state, question  # keep the question in the box so it can be sent again
-        return
     msgs.append({"role": "assistant", "content": "…"})
     yield list(msgs), state, ""
     try:
-        ans = ctx.qa.ask(question, history=list(state["turns"]))
+        ans = qa.ask(question, history=list(state["turns"]))
     except QuestionError as err:
         msgs[-1] = {"role": "assistant", "content": md_text(t("error", lang, e=err))}
         yield list(msgs), state, ""
@@ -75,7 +110,7 @@ def respond(
     # log first, so an exchange is recorded even if the client goes away while it streams
     exchange_id = ctx.log.add(question=question, answer=ans.to_dict(), session=session, client=client)
     state["exchanges"].append(exchange_id)
-    state["turns"] = (state["turns"] + [ctx.qa.turn(ans)])[-MAX_TURNS:]
+    state["turns"] = (state["turns"] + [qa.turn(ans)])[-MAX_TURNS:]
 
     text = ans.answer
     for k in range(1, STREAM_STEPS):
@@ -85,7 +120,7 @@ def respond(
         if ctx.stream_delay:
             time.sleep(ctx.stream_delay)
     answer_index = len(msgs) - 1
-    msgs[-1] = {"role": "assistant", "content": answer_md(ans, ctx.qa.documents)}
+    msgs[-1] = {"role": "assistant", "content": answer_md(ans, qa.documents)}
     state["msg_exchange"][answer_index] = exchange_id
     if ans.citations:
         msgs.append(

@@ -5,20 +5,28 @@ process-wide cache folder (``route_utils.file_fetch``: ``created_paths=[upload_d
 desk's reply downloads are moved into that cache, so without this guard they would be reachable
 through the public app at ``/gradio_api/file=<cache path>`` without logging in. The guard lets the
 public app serve only files that the public Blocks itself created or received.
+
+Gradio also keeps an upload route (``/gradio_api/upload``, and ``/gradio_api/process_recording``) open on
+every mounted app, whether or not it has an upload component. Neither the chat nor the desk has one, so
+the guard refuses those routes on both (403) before a byte of the upload is read.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import unquote
 
+from .i18n import UPLOAD_CLOSED
+
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable, Callable], Awaitable[None]]
 
 FILE_ROUTE = re.compile(r"^/gradio_api/file(?:=|/)(?P<path>.+)$")
+CLOSED_ROUTE = re.compile(r"/gradio_api/(?:upload|process_recording)/?$")
 
 
 class PublicFileGuard:
@@ -38,20 +46,21 @@ class PublicFileGuard:
     async def __call__(self, scope: Scope, receive: Callable, send: Callable) -> None:
         if scope.get("type") == "http":
             path = scope.get("path", "")
+            if CLOSED_ROUTE.search(path):
+                await _refuse(send, UPLOAD_CLOSED, close=True)
+                return
             if not any(path == p or path.startswith(p + "/") for p in self.protected):
                 m = FILE_ROUTE.match(path)
                 if m and not self.created(unquote(m.group("path"))):
-                    body = b'{"detail":"File not allowed."}'
-                    await send(
-                        {
-                            "type": "http.response.start",
-                            "status": 403,
-                            "headers": [
-                                (b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode()),
-                            ],
-                        }
-                    )
-                    await send({"type": "http.response.body", "body": body})
+                    await _refuse(send, "File not allowed.")
                     return
         await self.app(scope, receive, send)
+
+
+async def _refuse(send: Callable, detail: str, close: bool = False) -> None:
+    body = json.dumps({"detail": detail}, ensure_ascii=False).encode("utf-8")
+    headers = [(b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode())]
+    if close:  # the request body (an upload) is not read: the connection cannot be reused
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": 403, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -39,6 +39,27 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Too many questions at once — please try again in about {s} seconds "
         "(at most {n} questions a minute).",
     },
+    "too_long": {
+        "zh": "问题太长（{n} 个字），最多 {limit} 个字。请精简后再问，一次问一件事；输入框里保留了前 {limit} 个字。",
+        "en": "This question is too long ({n} characters; at most {limit}). Please shorten it and ask one "
+        "thing at a time; the first {limit} characters are kept in the box.",
+    },
+    "queue_full": {
+        "zh": "现在提问的人太多，请过几秒再试。",
+        "en": "Too many people are asking right now — please try again in a few seconds.",
+    },
+    "too_many_events": {
+        "zh": "操作太频繁了，请约 {s} 秒后再试。",
+        "en": "Too many requests at once — please try again in about {s} seconds.",
+    },
+    "login_failed": {
+        "zh": "用户名或密码不正确。连续输错 {n} 次后需等待一段时间才能再次登录。",
+        "en": "Incorrect user name or password. After {n} failed attempts, login is paused for a while.",
+    },
+    "login_locked": {
+        "zh": "登录失败次数过多，请约 {s} 秒后再试。",
+        "en": "Too many failed logins — please try again in about {s} seconds.",
+    },
     "error": {"zh": "抱歉，这个问题无法处理：{e}", "en": "Sorry, this question could not be handled: {e}"},
     "pick_table": {"zh": "选择预算表", "en": "Pick a table"},
     "audit_passed": {"zh": "通过的核对项", "en": "Passed checks"},
@@ -62,9 +83,37 @@ EXAMPLES = [  # (question, label) — a figure, a comparison, a text question, E
 ]
 
 
+# short, in both languages: said before the request is read, so before its language is known
+BODY_TOO_LARGE = "请求内容过大（上限 {kb} KB）。Request body too large (at most {kb} KB)."
+UPLOAD_CLOSED = "本站不接受上传文件。This site does not accept file uploads."
+
+
 def t(key: str, lang: str, **kw: object) -> str:
     s = TEXT[key].get(lang) or TEXT[key]["zh"]
     return s.format(**kw) if kw else s
+
+
+def message_lang(ui: str | None, question: str = "") -> str:
+    """The language of a message about a question (too long, too many, busy): the interface language
+    ('中文' / 'English' or 'zh' / 'en'); on the Chinese interface (the default) an English question gets
+    English, as its answer would. Only the start of the question is looked at."""
+    ui = LANGS.get(ui or "", ui or "")
+    if ui == "en":
+        return "en"
+    head = (question or "")[:200]
+    if head.strip():
+        from ..answer.question import language
+
+        if language(head) == "en":
+            return "en"
+    return "zh"
+
+
+def accept_lang(header: str | None) -> str:
+    """'zh' or 'en' from an Accept-Language header: Chinese when the first language is Chinese or none is
+    given, English for any other language."""
+    first = (header or "").split(",")[0].split(";")[0].strip().lower()
+    return "zh" if not first or first == "*" or first.startswith("zh") else "en"
 
 
 def coverage(documents: list[Document], lang: str) -> str:

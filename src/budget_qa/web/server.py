@@ -18,6 +18,8 @@ from .app import build_desk, build_public
 from .context import WebContext, open_context
 from .desk import replies_dir
 from .guard import PublicFileGuard
+from .limits import BodyLimit, ClientAddress, LoginGuard, QuestionGate, parse_proxies
+from .ratelimit import LoginThrottle, RateLimiter
 from .style import CSS, HEAD, THEME
 
 DESK_DISABLED = (
@@ -26,6 +28,10 @@ DESK_DISABLED = (
     "it is then served at /desk behind a login."
 )
 CONCURRENCY = 4  # handlers running at once per app; the rest wait in the bounded queue
+AUTH_MESSAGE = (
+    "咨询答复工作台：请登录 · Inquiry desk: staff login<br>"
+    "（连续输错 {n} 次密码后，须等待一段时间才能再登录 · after {n} wrong passwords, login pauses for a while）"
+)
 
 
 class DeskDisabledError(RuntimeError):
@@ -50,7 +56,12 @@ def desk_auth(settings: dict[str, Any]) -> tuple[str, str]:
 
 
 def create_app(settings: dict[str, Any] | None = None, ctx: WebContext | None = None) -> WebApp:
+    """The FastAPI app. Every request first meets, in this order: the body limit, the client address
+    (X-Forwarded-For only from trusted proxies), the closed upload routes and the public file guard, the
+    desk's login throttle, and the public question gate (rate limits before Gradio's queue)."""
     s = settings_mod.defaults() | (settings or {})
+    proxies = str(s.get("trusted_proxies") or "")
+    parse_proxies(proxies)  # a malformed setting is refused (ValueError naming it) before anything starts
     ctx = ctx or open_context(s)
     queue = {"max_size": int(s["queue_size"]), "default_concurrency_limit": CONCURRENCY}
     look = {
@@ -65,6 +76,7 @@ def create_app(settings: dict[str, Any] | None = None, ctx: WebContext | None = 
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     public = build_public(ctx).queue(**queue)
     desk = None
+    throttle = None
     try:
         auth = desk_auth(s)
     except DeskDisabledError as err:
@@ -77,6 +89,11 @@ def create_app(settings: dict[str, Any] | None = None, ctx: WebContext | None = 
     else:
         message = f"Staff inquiry desk: /desk (login as '{auth[0]}')"
         desk = build_desk(ctx).queue(**queue)
+        throttle = LoginThrottle(
+            accounts=(auth[0],),
+            max_failures=int(s["login_max_failures"]),
+            lockout=float(s["login_lockout"]),
+        )
 
         @app.get("/desk", include_in_schema=False)
         def desk_slash() -> RedirectResponse:
@@ -88,13 +105,25 @@ def create_app(settings: dict[str, Any] | None = None, ctx: WebContext | None = 
             desk,
             path="/desk",
             auth=auth,
-            auth_message="咨询答复工作台：请登录 · Inquiry desk: staff login",
+            auth_message=AUTH_MESSAGE.format(n=throttle.max_failures),
             allowed_paths=[str(replies_dir(ctx))],
             **look,
         )
-    # the public app has no upload components: keep its (always open) upload route small
+    # the public app has no upload components: its (always open) upload route is refused by the guard
     gr.mount_gradio_app(app, public, path="", max_file_size="1mb", **look)
+    # add_middleware puts each one outside the ones added before: innermost first
+    app.add_middleware(
+        QuestionGate,
+        blocks=public,
+        questions=ctx.limiter,
+        events=RateLimiter(int(s["event_rate_limit"])),
+        skip_prefixes=("/desk",),
+    )
+    if throttle is not None:
+        app.add_middleware(LoginGuard, throttle=throttle, paths=("/desk/login",))
     app.add_middleware(PublicFileGuard, blocks=public, protected_prefixes=("/desk",))
+    app.add_middleware(ClientAddress, trusted_proxies=proxies)
+    app.add_middleware(BodyLimit, max_bytes=int(s["max_body_bytes"]))
     return WebApp(app, ctx, public, desk, message)
 
 
@@ -124,9 +153,7 @@ def launch(settings: dict[str, Any] | None = None, *, ctx: WebContext | None = N
     web = create_app(s, ctx)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}/"
-    server = uvicorn.Server(
-        uvicorn.Config(web.app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
-    )
+    server = uvicorn.Server(server_config(web.app, host, port))
 
     def announce() -> None:
         while not server.started and not server.should_exit:
@@ -145,4 +172,21 @@ def launch(settings: dict[str, Any] | None = None, *, ctx: WebContext | None = N
 
     threading.Thread(target=announce, daemon=True).start()
     threading.Thread(target=warm_up, daemon=True).start()
+    web.ctx.index.watch()  # pick up a re-ingested index by itself
     server.run()
+
+
+def server_config(app: Any, host: str, port: int):
+    """uvicorn's settings for the app. Its own proxy-header handling is off: uvicorn would believe
+    X-Forwarded-For from 127.0.0.1 by default; limits.ClientAddress decides by ``trusted_proxies``."""
+    import uvicorn
+
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=5,
+        proxy_headers=False,
+        server_header=False,
+    )
