@@ -24,7 +24,7 @@ def change_statement(ask: Ask, items: list[Item]) -> str:
 
 def reasons(text: str) -> list[str]:
     """The reasons a passage gives ('主要原因是…'), in its own words."""
-    return [m.group(1).strip(" ，,") for m in _REASON.finditer(text)][:3]
+    return list(dict.fromkeys(m.group(1).strip(" ，,") for m in _REASON.finditer(text)))[:3]
 
 
 def key_values(ask: Ask, text: str) -> str:
