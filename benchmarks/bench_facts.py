@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from budget_qa.facts import FactStore  # noqa: E402
-from budget_qa.index import build_index  # noqa: E402
+from budget_qa.index import build_index, live_path  # noqa: E402
 from budget_qa.ingest.parser import parse_file  # noqa: E402
 from budget_qa.lookup import lookup  # noqa: E402
 
@@ -45,7 +45,7 @@ def main() -> None:
             t = time.perf_counter()
             build_index([corpus], Path(tmp) / f"idx{k}", with_retrieval=False)
             ingest.append(time.perf_counter() - t)
-        store = FactStore(Path(tmp) / "idx0" / "facts.sqlite")
+        store = FactStore(live_path(Path(tmp) / "idx0") / "facts.sqlite")
         for q in QUERIES:  # warm-up
             lookup(store, **q)
         lat = []

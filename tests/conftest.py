@@ -37,8 +37,9 @@ def fact_index(tmp_path_factory):
 @pytest.fixture(scope="session")
 def store(fact_index):
     from budget_qa.facts import FactStore
+    from budget_qa.index import live_path
 
-    s = FactStore(fact_index / "facts.sqlite")
+    s = FactStore(live_path(fact_index) / "facts.sqlite")
     yield s
     s.close()
 

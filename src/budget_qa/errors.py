@@ -36,3 +36,16 @@ class LookupNotFound(BudgetQAError):
 
 class QuestionError(BudgetQAError):
     """A question that cannot be asked as given (empty, too long)."""
+
+
+class IngestRefusedError(BudgetQAError):
+    """An ingest that would delete or overwrite what it must not; nothing was changed."""
+
+
+class IndexDamagedError(BudgetQAError):
+    """An index whose files are missing, truncated or not what was written; names the file and the fix."""
+
+    def __init__(self, index_dir: str, what: str, rebuild: str = "") -> None:
+        self.index_dir, self.what = index_dir, what
+        self.rebuild = rebuild or f"budget-qa ingest corpus/ --index {index_dir}"
+        super().__init__(f"The index at {index_dir} is damaged ({what}) — run '{self.rebuild}' to rebuild it")

@@ -116,6 +116,7 @@ def build_document(raw: RawDocument, doc_id: str | None = None) -> Document:
         last_table_block = k
     if pending is not None:
         _finish(path, doc, pending, narrative, n_perf)
+    doc.toc = narrative.toc
     if not any(not t.is_performance for t in doc.tables):
         last = max((b.line for b in blocks), default=1)
         raise IngestError(path, last, "does not look like a departmental budget disclosure: found no budget tables "

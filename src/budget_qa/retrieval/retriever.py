@@ -48,7 +48,9 @@ class HybridRetriever:
 
     @classmethod
     def open(cls, index_dir: str | Path, settings: dict[str, Any] | None = None) -> HybridRetriever:
-        index_dir = Path(index_dir)
+        from ..index import live_path
+
+        index_dir = live_path(index_dir)  # the folder of the index's current version
         if not index_dir.exists():
             raise NoIndexError(str(index_dir))
         if not (index_dir / LEXICAL_DIR / CHUNKS_FILE).exists():
