@@ -60,7 +60,8 @@ class BudgetQA:
         # the words of the departments' English names ('Water Resources Department'): an English question
         # naming them is about this index, not another organisation
         self.known_en = frozenset(w.lower() for d in set(self.departments)
-                                  for w in re.findall(r"[A-Za-z]+", self.glossary.english(d) or ""))
+                                  for w in re.findall(r"[A-Za-z]+", self.glossary.english(d) or "")) | frozenset(
+            w for d in set(self.departments) for part in departments.english_words(d) for w in part)
         self.known_text = _DocumentText(self)  # read only when a question names an organisation
         self.manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
         self._retriever = None

@@ -25,7 +25,14 @@ def short_names(departments: list[str]) -> list[tuple[str, list[str]]]:
                 break
             rest = rest[m.end():]
             names.append(rest)
-        out.append((d, [n for n in names if len(n) >= 3]))
+        if rest.startswith("国家") and len(rest) > 4:
+            rest = rest[2:]  # '国家统计调查局' → '统计调查局'
+            names.append(rest)
+        # and the shorter endings people say ('统计调查局' → '调查局'), kept only where they name one department
+        stems = _en_data().get("stems", [])
+        names += [rest[k:] for k in range(1, len(rest) - 2) if re.search(r"(?:厅|局|委员会|委|办|中心)$", rest)
+                  and any(rest[k:].startswith(st) for st in stems)]
+        out.append((d, [n for n in dict.fromkeys(names) if len(n) >= 3]))
     counts: dict[str, int] = {}
     for _, names in out:
         for n in names:
@@ -74,3 +81,87 @@ def named_all(q: str, names: list[tuple[str, list[str]]]) -> list[str]:
         if pos >= 0:
             hits.append((pos, full))
     return [d for _, d in sorted(hits)]
+
+
+# ---------- English names ----------
+_GENERIC_EN = {"the", "of", "and", "for", "provincial", "province", "municipal", "city", "county", "district",
+               "people's", "peoples", "government", "national", "state", "general", "dept", "s", "its"}
+_WORD = re.compile(r"[a-z][a-z'-]+")
+
+
+@lru_cache(maxsize=1)
+def _en_data() -> dict:
+    return json.loads(resources.files("budget_qa.data").joinpath("department_stems.json").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=256)
+def english_words(department: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(place words, function words) of a department's name in English: '湖南省水利厅' →
+    ({'hunan'}, {'water', 'resources', 'conservancy', 'department'}). Places by pinyin (or their
+    usual English name), functions from the national list of department names."""
+    data = _en_data()
+    places: set[str] = set()
+    rest = department
+    while True:
+        m = _PLACE.match(rest)
+        if not m:
+            break
+        name = re.sub(r"(?:自治区|自治州|特别行政区|省|市|县|区|州|盟|旗)$", "", m.group(0))
+        places |= set(_place_en(name, data).split())
+        rest = rest[m.end():]
+    if rest.startswith("国家"):
+        places.add("national")
+        rest = rest[2:]
+    functions: set[str] = set()
+    for stem in sorted(data.get("stems_en", {}), key=len, reverse=True):
+        if stem in rest:
+            functions |= set(data["stems_en"][stem])
+            rest = rest.replace(stem, "")
+    for suffix, words in data.get("suffixes_en", {}).items():
+        if department.endswith(suffix):
+            functions |= set(words)
+            break
+    return frozenset(places), frozenset(functions)
+
+
+def _place_en(name: str, data: dict) -> str:
+    known = data.get("places_en", {})
+    if name in known:
+        return known[name]
+    try:
+        from pypinyin import lazy_pinyin
+    except ImportError:  # without pinyin, places in English cannot be told apart: functions still match
+        return ""
+    return "".join(lazy_pinyin(name)).lower()
+
+
+def named_en(q: str, names: list[tuple[str, list[str]]]) -> str:
+    """The index department an English question names ('the Hunan Water Resources Department',
+    'the statistics survey bureau'), or ''."""
+    words = set(_WORD.findall(q.lower()))
+    best, best_score = "", 0
+    shared = [p for full, _ in names for p in english_words(full)[0]]
+    for full, _ in names:
+        places, functions = english_words(full)
+        specific = functions - {"department", "bureau", "office", "administration", "commission", "committee"}
+        hit_p, hit_f = len(places & words), len(specific & words)
+        own_place = any(shared.count(p) == 1 for p in places & words)  # a place only this department has
+        if hit_f and (hit_p or hit_f >= 2) or own_place:
+            score = 2 * hit_p + hit_f
+            if score > best_score:
+                best, best_score = full, score
+    return best
+
+
+def unknown_department_en(q: str, names: list[tuple[str, list[str]]]) -> str:
+    """An organisation named in English with a place that is none of the index departments' places
+    ('the Jiangxi Provincial Department of Water Resources'), or ''."""
+    ours = {w for full, _ in names for w in english_words(full)[0]}
+    m = re.search(r"\b((?:[A-Z][a-z]+\s+){1,5})(Department|Bureau|Commission|Ministry|Office|Administration)\b|"
+                  r"\b(Department|Bureau|Commission|Ministry)\s+of\s+((?:[A-Z][a-z]+\s*){1,4})", q)
+    if not m or not ours:
+        return ""
+    phrase = (m.group(1) or "") + " " + (m.group(4) or "")
+    functions = {w for stem_words in _en_data().get("stems_en", {}).values() for w in stem_words}
+    places = [w for w in _WORD.findall(phrase.lower()) if w not in functions and w not in _GENERIC_EN]
+    return m.group(0) if places and not any(p in ours for p in places) else ""

@@ -18,6 +18,9 @@ def scope_of(qa: Any, q: str) -> Scope:
     """A department or year named in the question narrows every lookup and search to it."""
     scope = Scope(doc_kind=doc_kind_of(qa, q))
     dept, _ = departments.named(q, qa.dept_names)
+    if not dept and len(qa.dept_names) > 1 and re.search(r"[A-Za-z]{3}", q):
+        dept = departments.named_en(q, qa.dept_names)  # 'the Hunan Water Resources Department'
+
     if dept and len(qa.dept_names) > 1:
         scope.department = dept
     for y in YEAR_RE.findall(q):
@@ -56,13 +59,20 @@ def understand(qa: Any, question: Question, turns: list) -> tuple[Query, Plan, F
     finder = FactFinder(qa.store, qa.terms, scope)
     # a department's own name scopes the question; its words ('文化', '水利') are not budget rows
     _, mention = departments.named(resolved, qa.dept_names)
-    found = qa.terms.find(resolved.replace(mention, " ") if mention else resolved, question.language)
+    text = resolved.replace(mention, " ") if mention else resolved
+    if not mention and scope.department:  # named in English: its words are not budget items either
+        places, functions = departments.english_words(scope.department)
+        words = sorted(places | functions, key=len, reverse=True)
+        if words:
+            text = re.sub(r"\b(?:" + "|".join(map(re.escape, words)) + r")(?:'s)?\b", " ", text, flags=re.I)
+    found = qa.terms.find(text, question.language)
     # lookups use items the store knows (rows, columns, table totals); other glossary terms only help retrieval
     items = [i for i in found if i.kind in ("row", "column") or alias(i.text) or finder.is_fact_subject(i.text)]
     query = Query(question, items, [i.text for i in found if i not in items], scope)
     p = plan(resolved, items, years=qa.years, known_text=qa.known_text, departments=qa.departments,
              known_en=qa.known_en)
-    if p.route != Route.ABSTAIN and departments.unknown_department(resolved, qa.dept_names):
+    if p.route != Route.ABSTAIN and (departments.unknown_department(resolved, qa.dept_names)
+                                     or departments.unknown_department_en(resolved, qa.dept_names)):
         p = Plan(Route.ABSTAIN, reason="department", items=items)
     if p.route == Route.ABSTAIN and p.reason == "actual" and scope.doc_kind == "决算":
         # final accounts are in the index: answer from them
