@@ -12,6 +12,7 @@ from .router import ACTUAL_CUE, YEAR_RE, Plan, cue, has, plan
 from .types import Intent, Query, Question, Route, Scope
 
 ACROSS_CUE = cue("across")
+YEAR_TEXT = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)(?:'s)?")
 
 
 def scope_of(qa: Any, q: str) -> Scope:
@@ -65,7 +66,8 @@ def understand(qa: Any, question: Question, turns: list) -> tuple[Query, Plan, F
         words = sorted(places | functions, key=len, reverse=True)
         if words:
             text = re.sub(r"\b(?:" + "|".join(map(re.escape, words)) + r")(?:'s)?\b", " ", text, flags=re.I)
-    found = qa.terms.find(text, question.language)
+    # years are the scope's, not part of a name: 'the total 2024 budget' names the total budget
+    found = qa.terms.find(YEAR_TEXT.sub(" ", text) if question.language == "en" else text, question.language)
     # lookups use items the store knows (rows, columns, table totals); other glossary terms only help retrieval
     items = [i for i in found if i.kind in ("row", "column") or alias(i.text) or finder.is_fact_subject(i.text)]
     query = Query(question, items, [i.text for i in found if i not in items], scope)
