@@ -23,6 +23,15 @@ def cue(name: str) -> str:
     return "|".join([*entry["zh"], *entry["en"]])
 
 
+def topics(q: str) -> list[tuple[str, list[str]]]:
+    """The descriptive topics a question asks about ('下属单位', 'what does X do'), with their section words."""
+    out = []
+    for name, entry in _cue_data().get("topics", {}).items():
+        if isinstance(entry, dict) and re.search("|".join([*entry["zh"], *entry["en"]]), q, re.I):
+            out.append((name, list(entry["terms"])))
+    return out
+
+
 COMPUTE_CUES = {k: cue(f"compute_{k}") for k in ("average", "exclude", "share", "sum", "difference", "rank", "previous")}
 CHANGE_CUE = cue("change")
 SHARE_STATED_CUE = cue("share_stated")

@@ -28,6 +28,7 @@ class Intent(StrEnum):
     DESCRIBE = "describe"
     REASON = "reason"
     ACROSS = "across"  # the same item in every department in scope: rank, sum or compare
+    YEARS = "years"  # the same item in two years' disclosures: the change between them
     NONE = ""
 
 
@@ -76,3 +77,4 @@ class Query:
     terms: list[str] = field(default_factory=list)  # other glossary terms (zh), for retrieval
     scope: Scope = field(default_factory=Scope)
     departments: list[str] = field(default_factory=list)  # several departments asked about together
+    years: list[str] = field(default_factory=list)  # two years asked about together (each its own disclosure)

@@ -8,7 +8,7 @@ from typing import Any
 
 from . import departments
 from .finder import FactFinder, alias
-from .router import ACTUAL_CUE, YEAR_RE, Plan, cue, has, plan
+from .router import ACTUAL_CUE, YEAR_RE, Plan, cue, has, plan, topics
 from .types import Intent, Query, Question, Route, Scope
 
 ACROSS_CUE = cue("across")
@@ -54,6 +54,26 @@ def _across(qa: Any, query: Query, p: Plan, q: str) -> Plan:
     return Plan(Route.COMPUTE, Intent.ACROSS, items or query.items, table_hint=p.table_hint)
 
 
+def _years(qa: Any, query: Query, p: Plan, q: str) -> Plan:
+    """Years against the disclosures of the department asked about: two years it has → their change
+    from the two disclosures; a year it lacks → derived from the next year's stated change, or refused."""
+    scope = query.scope
+    if p.route == Route.ABSTAIN or not query.items or p.intent == Intent.ACROSS:
+        return p
+    held = {d["year"] for d in qa.doc_meta if not scope.department or d["department"] == scope.department}
+    asked = list(dict.fromkeys(YEAR_RE.findall(q)))
+    if len(asked) >= 2 and all(y in held for y in asked[:2]):
+        query.years = sorted(asked[:2])
+        scope.year = ""
+        return Plan(Route.COMPUTE, Intent.YEARS, query.items, table_hint=p.table_hint)
+    if scope.year and scope.year not in held:
+        if scope.year in {str(int(y) - 1) for y in held if y.isdigit()} and not has(ACTUAL_CUE, q):
+            scope.year = ""  # the year before this department's disclosure: from its stated change
+            return Plan(Route.COMPUTE, Intent.PREVIOUS, query.items, table_hint=p.table_hint)
+        return Plan(Route.ABSTAIN, reason="year", items=query.items)
+    return p
+
+
 def understand(qa: Any, question: Question, turns: list) -> tuple[Query, Plan, FactFinder]:
     resolved = question.resolved
     scope = scope_of(qa, resolved)
@@ -71,6 +91,9 @@ def understand(qa: Any, question: Question, turns: list) -> tuple[Query, Plan, F
     # lookups use items the store knows (rows, columns, table totals); other glossary terms only help retrieval
     items = [i for i in found if i.kind in ("row", "column") or alias(i.text) or finder.is_fact_subject(i.text)]
     query = Query(question, items, [i.text for i in found if i not in items], scope)
+    if not items and not query.terms:  # 'what does the department do' (naming nothing else): its 职能 section
+        for _name, words in topics(resolved):
+            query.terms += [w for w in words if w not in query.terms]
     p = plan(resolved, items, years=qa.years, known_text=qa.known_text, departments=qa.departments,
              known_en=qa.known_en)
     if p.route != Route.ABSTAIN and (departments.unknown_department(resolved, qa.dept_names)
@@ -80,7 +103,11 @@ def understand(qa: Any, question: Question, turns: list) -> tuple[Query, Plan, F
         # final accounts are in the index: answer from them
         p = plan(re.sub(ACTUAL_CUE, "", resolved, flags=re.I), items, years=qa.years, known_text=qa.known_text,
                  departments=qa.departments, known_en=qa.known_en)
+    if (p.route == Route.LOOKUP and {n for n, _ in topics(resolved)} & {"subordinate", "divisions", "functions"}
+            and not has(r"多少|几个|几家|\bhow\s+many\b|\bnumber\s+of\b", resolved)):
+        p = Plan(Route.RETRIEVAL, Intent.DESCRIBE, items)  # 'which units are under X': a list, not a count
     p = _across(qa, query, p, resolved)
+    p = _years(qa, query, p, resolved)
     p.terms = query.terms
     if not qa.use_facts and p.route in (Route.LOOKUP, Route.COMPUTE):
         p = Plan(Route.RETRIEVAL, "describe", items)

@@ -21,6 +21,8 @@ def answer(ask: Ask, p: Plan) -> None:
         from . import across
 
         return across.answer(ask, p, ask.query.departments)
+    if p.intent == Intent.YEARS:
+        return _between_years(ask, p)
     calc: Calc | None = None
     smallest = has(r"最小|最少|最低|smallest|lowest|least", q)
     if p.intent == Intent.RANK:
@@ -103,3 +105,40 @@ def _several(ask: Ask, calcs: list[Calc], smallest: bool) -> None:
     ask.answer.answer = "\n".join(texts)
     for c in calcs:
         ask.answer.figures.append(Figure(c.value, c.unit, ask.cites.fact(c.inputs[0]), c.kind))
+
+
+def _between_years(ask: Ask, p: Plan) -> None:
+    """'2024年差旅费比2023年少了多少': the item in each year's own disclosure, the difference, both cited."""
+    from dataclasses import replace
+
+    from ..finder import FactFinder
+    from . import refusal
+
+    facts = []
+    for year in ask.query.years:
+        finder = FactFinder(ask.qa.store, ask.qa.terms, replace(ask.query.scope, year=year))
+        vals = finder.values(p.items[:1], p.table_hint, ask.q)
+        if not vals:
+            return refusal.answer(ask, Plan(Route.ABSTAIN, reason="none", items=p.items))
+        facts.append(vals[0])
+    if facts[0].unit != facts[1].unit:
+        return refusal.answer(ask, Plan(Route.ABSTAIN, reason="none", items=p.items))
+    (y1, y2), (a, b) = ask.query.years, facts
+    change = Decimal(b.value or "0") - Decimal(a.value or "0")
+    places = max(len((a.value or "").partition(".")[2]), len((b.value or "").partition(".")[2]))
+    amount = f"{abs(change):.{places}f}"
+    composer, lang = ask.qa.composer, ask.lang
+    na, nb = ask.cites.fact(a), ask.cites.fact(b)
+    va, vb, vc = (composer.value(a, lang), composer.value(b, lang),
+                  composer.value(replace(b, value=amount), lang))
+    name = a.row_label if lang == "zh" else composer.name(a.row_label, "en")
+    if lang == "zh":
+        word = "增加" if change > 0 else "减少" if change < 0 else "持平，变化"
+        text = (f"{name}：{y1} 年 {va} [{na}]，{y2} 年 {vb} [{nb}]；{y2} 年比 {y1} 年{word} {vc}。"
+                f"计算：{b.value} − {a.value} = {change}（两年的预算各自公开）。")
+    else:
+        word = "up" if change > 0 else "down" if change < 0 else "unchanged,"
+        text = (f"{name}: {va} in {y1} [{na}], {vb} in {y2} [{nb}]; {y2} is {word} {vc} on {y1}. "
+                f"Calculation: {b.value} − {a.value} = {change} (each year from its own disclosure).")
+    ask.answer.answer = text
+    ask.answer.figures.append(Figure(amount, b.unit, nb, "change"))

@@ -6,7 +6,7 @@ import re
 
 from .. import english
 from ..premise import correction
-from ..router import LIST_CUE, Plan, has
+from ..router import LIST_CUE, Plan, has, topics
 from ..types import Intent, Route
 from .context import Ask
 
@@ -52,7 +52,13 @@ def answer(ask: Ask, p: Plan) -> None:
     if not best:
         return refusal.answer(ask, Plan(Route.ABSTAIN, reason="none", items=p.items), hits=hits)
     ans.route = Route.RETRIEVAL
-    if has(LIST_CUE, q) and _answer_list(ask, best[0]):
+    named = dict(topics(q))
+    # a topic asked about as such ('下属单位有哪些'), not one unit or office named in the question
+    topic_words = {w for ws in named.values() for w in ws}
+    general = all(t in topic_words for t in [i.text for i in p.items] + p.terms)
+    if "subordinate" in named and general and _answer_units(ask, best):
+        return
+    if (has(LIST_CUE, q) or "divisions" in named and general) and _answer_list(ask, best[0]):
         return
     chosen = []
     for h in best[:2]:
@@ -84,6 +90,28 @@ def answer(ask: Ask, p: Plan) -> None:
         fix = correction(ask, p.items)  # '为什么 X 增加了' when X went down: say so first
         if fix:
             ans.answer = fix + "\n" + ans.answer
+
+
+def _answer_units(ask: Ask, hits: list) -> bool:
+    """'下属单位有哪些': the units a sentence lists after '下属（预算）单位…分别是：', not the internal offices."""
+    pattern = re.compile(r"下属(?:预算)?单位[^。；]*?(?:分别是|包括|为)[：:]?([^。；]+)")
+    for h in hits:
+        doc = ask.qa.document(h.chunk.doc_id)
+        if doc is None:
+            continue
+        for sec in doc.sections:
+            for para in sec.paragraphs:
+                m = pattern.search(para.text)
+                if not m:
+                    continue
+                units = [u.strip(" ，,") for u in re.split(r"[、，,和及]", m.group(1)) if u.strip(" ，,")]
+                n = ask.cites.passage(ask.qa.file_names.get(doc.id, doc.id), h.chunk.metadata.get("locator", ""),
+                                      m.group(0), para.line)
+                sep = "、" if ask.lang == "zh" else "; "
+                ask.answer.answer = (f"下属单位共 {len(units)} 个：{sep.join(units)} [{n}]" if ask.lang == "zh" else
+                                     f"The disclosure lists {len(units)} subordinate unit(s): {sep.join(units)} [{n}]")
+                return True
+    return False
 
 
 def _answer_list(ask: Ask, hit) -> bool:
