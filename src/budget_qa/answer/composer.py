@@ -138,14 +138,24 @@ class Composer:
             return f"{f.section}" if lang == "zh" else f"stated in the narrative ({f.section})"
         return f.table_title
 
+    def _whole(self, f: Fact) -> str:
+        """A row's name; a table's total by what the table totals ('一般公共预算基本支出'), not '合计'."""
+        if f.row_label not in ("总计", "合计"):
+            return f.row_label
+        leaf = self.column_name(f, "zh")
+        if leaf not in ("合计", "总计", "小计"):
+            return leaf
+        import re
+
+        return re.sub(r"(?:情况)?(?:明细)?表$", "", f.table_title) or leaf
+
     # ---- calculations ----
     def calc(self, c: Calc, cites: CitationList, lang: str, smallest: bool = False) -> str:
         refs = [cites.fact(f) for f in c.inputs]
         if c.kind == "share":
             a, b = c.inputs
             if lang == "zh":
-                return (f"{a.row_label if a.row_label not in ('总计', '合计') else self.column_name(a, lang)}"
-                        f"占{b.row_label if b.row_label not in ('总计', '合计') else self.column_name(b, lang)}的 {c.value}%。"
+                return (f"{self._whole(a)}占{self._whole(b)}的 {c.value}%。"
                         f"计算：{c.formula}（{fmt_amount(a.value, a.unit, lang)} [{refs[0]}]，"
                         f"{fmt_amount(b.value, b.unit, lang)} [{refs[1]}]）。")
             return (f"{self._label(a, lang)} is {c.value}% of {self._label(b, lang)}. "

@@ -20,6 +20,10 @@ from .terms import Item, TermIndex
 from .types import Measure, Scope
 
 CHANGE_COLUMNS = ("比上年增加", "比上年减少", "增长率", "下降率")
+# An item that is the whole of one table kind: its total row is the item ('基本支出' ↔ the basic table)
+TOTAL_OF_KIND = {"基本支出": "basic", "一般公共预算基本支出": "basic", "项目支出": "project",
+                 "三公经费": "three_public", '"三公"经费': "three_public", "一般公共预算支出": "general_budget",
+                 "政府性基金预算支出": "gov_fund"}
 
 
 @lru_cache(maxsize=1)
@@ -184,8 +188,32 @@ class FactFinder:
                 facts = same + [f for f in facts if f not in same]
             if facts:
                 chosen.append(facts[0])
+        chosen = self._one_table(items[:4], chosen)
         units = {f.unit for f in chosen}
         return chosen if len(units) <= 1 else [f for f in chosen if f.unit == chosen[0].unit]
+
+    def _one_table(self, items: list[Item], chosen: list[Fact]) -> list[Fact]:
+        """A figure from another table than the rest is replaced, where that table has it, by the same
+        table's: '人员经费和公用经费占基本支出' divides by the basic-expenditure table's own total."""
+        if len(chosen) < 2 or len(chosen) != len(items):
+            return chosen
+        tables = [(f.doc_id, f.table_id) for f in chosen]
+        main = max(set(tables), key=tables.count)
+        out = list(chosen)
+        for k, (item, f) in enumerate(zip(items, chosen, strict=True)):
+            if (f.doc_id, f.table_id) == main:
+                continue
+            kind = TOTAL_OF_KIND.get(fold(item.text))
+            total = [g for g in self.store.query(
+                "doc_id = ? AND table_id = ? AND col_order = 0 AND row_label IN ('合计', '总计')", main)
+                if g.value] if kind and kind == self._kind_of(main) else []
+            if total:
+                out[k] = total[0]
+        return out
+
+    def _kind_of(self, key: tuple[str, str]) -> str:
+        rows = self.store.scalar("SELECT table_kind FROM facts WHERE doc_id = ? AND table_id = ? LIMIT 1", key)
+        return rows[0][0] if rows else ""
 
     def grand_total(self) -> Fact | None:
         facts = [f for f in self.safe(table="summary", row="支出总计") if f.value]
