@@ -165,3 +165,17 @@ def unknown_department_en(q: str, names: list[tuple[str, list[str]]]) -> str:
     functions = {w for stem_words in _en_data().get("stems_en", {}).values() for w in stem_words}
     places = [w for w in _WORD.findall(phrase.lower()) if w not in functions and w not in _GENERIC_EN]
     return m.group(0) if places and not any(p in ours for p in places) else ""
+
+
+def mask(text: str, names: list[tuple[str, list[str]]]) -> str:
+    """The text with the departments it names blanked out (their words are not budget items)."""
+    dept, mention = named(text, names)
+    if mention:
+        return text.replace(mention, " ")
+    if re.search(r"[A-Za-z]{3}", text):
+        dept = named_en(text, names)
+        if dept:
+            places, functions = english_words(dept)
+            words = sorted(places | functions, key=len, reverse=True)
+            return re.sub(r"\b(?:" + "|".join(map(re.escape, words)) + r")(?:'s)?\b", " ", text, flags=re.I)
+    return text

@@ -112,7 +112,9 @@ class FactFinder:
     def across_total(self, table: str, total: str) -> list[Fact]:
         """A table printed across (one row per year, the items as columns): its total is the total
         column of the row for the disclosure's own year ('2024年预算数'), or of its only row."""
-        facts = [f for f in self.safe(table=table, all_columns=True) if fold(f.column) == fold(total)]
+        leaf = fold(total)
+        facts = [f for f in self.safe(table=table, all_columns=True)
+                 if fold(f.column) == leaf or fold(f.column.rsplit("/", 1)[-1]) == leaf]
         by_doc: dict[str, list[Fact]] = {}
         for f in facts:
             by_doc.setdefault(f.doc_id, []).append(f)
@@ -143,6 +145,9 @@ class FactFinder:
             return sorted(facts, key=fact_order)
         if table_hint:
             facts = self.safe(table=table_hint, row=item.text, column=column)
+            if not facts and column is None:
+                # a table printed across (三公 items as columns, a row per year): the item is a column
+                facts = self.across_total(table_hint, item.text)
         if not facts:
             facts, how = self.matched(row=item.text, column=column)
             if how not in ("exact", "code") and column is None and self.terms.is_column(item.text):

@@ -21,12 +21,14 @@ _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _BOTH = re.compile(r"两者|二者|两项|一共|加起来|合计|\b(both|together|combined|the\s+two)\b", re.I)
 
 
-def resolve(question: str, history: list, terms: TermIndex, lang: str) -> tuple[str, bool]:
-    """Returns (the question to answer, whether amounts should also be given in yuan)."""
+def resolve(question: str, history: list, terms: TermIndex, lang: str,
+            mask=lambda text: text) -> tuple[str, bool]:
+    """Returns (the question to answer, whether amounts should also be given in yuan). ``mask`` blanks
+    what is not an item (a department's own name: '湖南水利厅' is not the row 水利)."""
     if not history:
         return question, bool(_YUAN.search(question))
     prev = history[-1]
-    found = terms.find(question, lang)
+    found = terms.find(mask(question), lang)
     items = [i for i in found if i.kind in ("row", "column")]  # measure words are not items
     # a short question that names something of its own ('2024年三公经费是多少？') stands alone
     names_something = [i for i in found if not _MEASURE.match(i.text)]
@@ -41,11 +43,12 @@ def resolve(question: str, history: list, terms: TermIndex, lang: str) -> tuple[
     if not (marked or elliptic):
         return question, False
     # the earlier question's items, glossary terms included ('三公经费' names 表10's total)
-    prev_items = terms.find(prev.resolved, prev.language)
+    prev_items = terms.find(mask(prev.resolved), prev.language)
     if _RELATION.search(question) and (prev_items or len(history) > 1):
         carried = list(prev_items)
         if _BOTH.search(question) and len(history) > 1 and len(items) < 2:
-            older = [i for i in terms.find(history[-2].resolved, history[-2].language) if i.kind in ("row", "column")]
+            older = [i for i in terms.find(mask(history[-2].resolved), history[-2].language)
+                     if i.kind in ("row", "column")]
             carried = older[:1] + carried
         names = [i.text for i in carried if fold(i.text) not in {fold(x.text) for x in items}]
         return " ".join([*names, question]), False

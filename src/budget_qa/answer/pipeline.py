@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from ..model import Answer
-from . import followup
+from . import departments, followup
 from .citations import CitationList
 from .grounding import ungrounded
 from .intake import take
@@ -22,7 +22,8 @@ def run(qa: Any, question: str, history: list | None = None) -> Answer:
     t0 = time.perf_counter()
     q = take(question)
     turns = [h for h in (history or []) if isinstance(h, Turn)]
-    q.resolved, q.want_yuan = followup.resolve(q.text, turns, qa.terms, q.language)
+    q.resolved, q.want_yuan = followup.resolve(q.text, turns, qa.terms, q.language,
+                                               mask=lambda text: departments.mask(text, qa.dept_names))
     query, plan, finder = understand(qa, q, turns)
     ans = Answer(question=q.original, language=q.language, answer="", answerable=True, route=str(plan.route),
                  resolved_question=q.resolved if q.resolved != q.text else "")

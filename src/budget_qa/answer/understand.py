@@ -15,6 +15,12 @@ ACROSS_CUE = cue("across")
 YEAR_TEXT = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)(?:'s)?")
 
 
+def _follows(q: str) -> bool:
+    """A question that only makes sense after another ('服务呢？', 'And for 2023?', 'Is it buying any?')."""
+    return bool(re.search(r"呢[？?]?$|^(那|那么|还有|其中|它|这)|\b(it|its|that|those|they|them|this)\b|^(and|what about|how about)\b",
+                          q.strip(), re.I))
+
+
 def scope_of(qa: Any, q: str) -> Scope:
     """A department or year named in the question narrows every lookup and search to it."""
     scope = Scope(doc_kind=doc_kind_of(qa, q))
@@ -77,6 +83,13 @@ def _years(qa: Any, query: Query, p: Plan, q: str) -> Plan:
 def understand(qa: Any, question: Question, turns: list) -> tuple[Query, Plan, FactFinder]:
     resolved = question.resolved
     scope = scope_of(qa, resolved)
+    if turns and len(qa.dept_names) > 1:
+        # a follow-up ('服务呢？', 'How much did that change?') stays with the department and year asked about
+        before = next((sc for sc in (scope_of(qa, t.resolved) for t in reversed(turns)) if sc.department), Scope())
+        if not scope.department and before.department and resolved != question.text or (
+                not scope.department and before.department and _follows(question.text)):
+            scope.department = scope.department or before.department
+            scope.year = scope.year or before.year
     finder = FactFinder(qa.store, qa.terms, scope)
     # a department's own name scopes the question; its words ('文化', '水利') are not budget rows
     _, mention = departments.named(resolved, qa.dept_names)
