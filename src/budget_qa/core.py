@@ -142,11 +142,13 @@ class BudgetQA:
         return [f for d in self.documents for f in audit(d)]
 
     # ---------- asking ----------
-    def ask(self, question: str, history: list | None = None) -> Answer:
-        """Answer one question (with the earlier turns of its conversation, if any): see answer/pipeline.py."""
+    def ask(self, question: str, history: list | None = None, *, department: str | None = None,
+            year: str | None = None) -> Answer:
+        """Answer one question (with the earlier turns of its conversation, if any): see answer/pipeline.py.
+        ``department`` / ``year`` (a picker's choice) scope it when the question does not name its own."""
         from .answer.pipeline import run
 
-        return run(self, question, history)
+        return run(self, question, history, department=department, year=year)
 
     def as_runnable(self):
         """This object as a LangChain Runnable: a question (or {"question", "history"}) → the answer JSON dict;

@@ -16,7 +16,8 @@ from .routes.context import Ask
 from .understand import understand
 
 
-def run(qa: Any, question: str, history: list | None = None) -> Answer:
+def run(qa: Any, question: str, history: list | None = None, *, department: str | None = None,
+        year: str | None = None) -> Answer:
     from ..core import Turn
 
     t0 = time.perf_counter()
@@ -24,7 +25,7 @@ def run(qa: Any, question: str, history: list | None = None) -> Answer:
     turns = [h for h in (history or []) if isinstance(h, Turn)]
     q.resolved, q.want_yuan = followup.resolve(q.text, turns, qa.terms, q.language,
                                                mask=lambda text: departments.mask(text, qa.dept_names))
-    query, plan, finder = understand(qa, q, turns)
+    query, plan, finder = understand(qa, q, turns, department=department, year=year)
     ans = Answer(question=q.original, language=q.language, answer="", answerable=True, route=str(plan.route),
                  resolved_question=q.resolved if q.resolved != q.text else "")
     if q.injected:

@@ -80,9 +80,15 @@ def _years(qa: Any, query: Query, p: Plan, q: str) -> Plan:
     return p
 
 
-def understand(qa: Any, question: Question, turns: list) -> tuple[Query, Plan, FactFinder]:
+def understand(qa: Any, question: Question, turns: list, *, department: str | None = None,
+               year: str | None = None) -> tuple[Query, Plan, FactFinder]:
     resolved = question.resolved
     scope = scope_of(qa, resolved)
+    # a picker's department or year, unless the question names its own
+    if department and not scope.department and department in qa.departments:
+        scope.department = department
+    if year and not scope.year and str(year) in qa.years:
+        scope.year = str(year)
     if turns and len(qa.dept_names) > 1:
         # a follow-up ('服务呢？', 'How much did that change?') stays with the department and year asked about
         before = next((sc for sc in (scope_of(qa, t.resolved) for t in reversed(turns)) if sc.department), Scope())
