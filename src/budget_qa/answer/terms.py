@@ -120,10 +120,13 @@ class TermIndex:
         for phrase, zh in self.en_extra.items():
             if phrase in low:
                 cands.append((Item(zh, "term", low.find(phrase), phrase), frozenset({"#" + phrase, "#2" + phrase}), 1.0))
+        exact: set[int] = set()  # glossary phrases found whole, each at its own place (find_en never overlaps them)
         for phrase, term in self.glossary.find_en(question):
             pos = low.find(phrase.split(" ")[0])
             words = frozenset(_content(phrase) & qwords) or frozenset({"#" + phrase})
-            cands.append((Item(term.zh, self._kind(term.zh), pos if pos >= 0 else 0, phrase), words, 1.0))
+            item = Item(term.zh, self._kind(term.zh), pos if pos >= 0 else 0, phrase)
+            exact.add(id(item))
+            cands.append((item, words, 1.0))
         for words, zh, phrase in self._fuzzy_index():
             hit = words & qwords
             if len(hit) >= 2 and len(hit) / len(words) >= 0.6:
@@ -136,7 +139,8 @@ class TermIndex:
         seen: set[str] = set()
         for item, words, _ in cands:
             new = words - covered
-            if item.text in seen or len(new) < max(1, -(-len(words) * 3 // 5)):
+            # 'basic expenditure than project expenditure': two whole phrases sharing a word are both asked
+            if item.text in seen or (id(item) not in exact and len(new) < max(1, -(-len(words) * 3 // 5))):
                 continue
             chosen.append((item, words))
             covered |= words
