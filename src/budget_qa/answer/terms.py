@@ -147,7 +147,7 @@ class TermIndex:
             seen.add(item.text)
         if any(len(w) >= 2 for _, w in chosen):
             # a lone vague word ('staff' in '…pension insurance for its staff') is not what is asked about
-            chosen = [(i, w) for i, w in chosen if len(w) >= 2 or not (w & _WEAK)]
+            chosen = [(i, w) for i, w in chosen if len(w) >= 2 or not (w & _WEAK) or id(i) in exact]
         return [i for i, _ in chosen]
 
     def _fuzzy_index(self) -> list[tuple[frozenset[str], str, str]]:
