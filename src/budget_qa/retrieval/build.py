@@ -65,24 +65,32 @@ def build_retrieval(docs: list[Document], index_dir: str | Path, settings: dict[
 
 def _build_dense(chunks: list, embedder: Any, index_dir: Path, settings: dict[str, Any] | None,
                  say: Progress) -> dict[str, Any]:
-    from .dense import DenseStore, chroma_client, collection_name, delete_collection
+    from .dense import DenseStore, EmbeddingCache, chroma_client, collection_name, delete_collection
 
     t0 = time.perf_counter()
     host = settings_mod.get(settings, "chroma_host")
     name = collection_name(settings, index_dir)
+    cache, why_not = EmbeddingCache.open(settings, embedder)
+    if why_not and getattr(embedder, "cache_id", ""):
+        say(why_not)
     client = chroma_client(settings, index_dir)
     try:
-        DenseStore.build(client, name, chunks, embedder, progress=say)
+        store = DenseStore.build(client, name, chunks, embedder, progress=say, cache=cache)
     except BaseException:
         delete_collection(client, name)  # a half-built collection on a server would be orphaned
         raise
     finally:
         _close(client)  # release the embedded store before index_dir is renamed into place
+        if cache is not None:
+            cache.close()
     chroma: dict[str, Any] = {"mode": "server" if host else "embedded", "collection": name}
     if host:
         chroma.update(host=str(host), port=int(settings_mod.get(settings, "chroma_port")))
-    say(f"dense index: {len(chunks)} vectors in Chroma collection {name} ({time.perf_counter() - t0:.2f} s)")
-    return {"dense": embedder.name, "chroma": chroma}
+    cached = f", {store.reused} from the embedding cache {cache.path}" if cache is not None and store.reused else ""
+    say(f"dense index: {len(chunks)} vectors in Chroma collection {name} ({store.embedded} embedded{cached}; "
+        f"{time.perf_counter() - t0:.2f} s)")
+    return {"dense": embedder.name, "chroma": chroma, "embedded": store.embedded, "reused": store.reused,
+            "embedding_cache": str(cache.path) if cache is not None else ""}
 
 
 def _close(client: Any) -> None:
@@ -115,5 +123,7 @@ def drop_dense_collection(info: dict[str, Any] | None, settings: dict[str, Any] 
 
 
 def load_info(index_dir: str | Path) -> dict[str, Any] | None:
-    path = Path(index_dir) / INFO_FILE
+    from ..index import live_path
+
+    path = live_path(index_dir) / INFO_FILE
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None

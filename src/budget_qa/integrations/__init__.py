@@ -1,0 +1,1 @@
+"""Adapters that let other frameworks use BudgetQA (LangChain: ``budget_qa.integrations.langchain``)."""
