@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import gradio as gr
+import pandas as pd
 
-from . import chat, desk
-from .charts import Chart, all_charts
+from . import chat, desk, scope
+from .charts import BUILDERS, COLUMNS, Chart
 from .context import WebContext
-from .i18n import EXAMPLES, LANGS, coverage, t
+from .i18n import LANGS, coverage, t
 from .render import esc
 from .views import audit_html, table_choices, table_html
 
@@ -36,21 +37,49 @@ def _plot(c: Chart, lang: str) -> dict:
     return {"x": x, "title": c.title_zh if lang == "zh" else c.title_en, "sort": list(c.data[x])}
 
 
-def build_public(ctx: WebContext) -> gr.Blocks:
-    docs = ctx.qa.documents
-    charts = all_charts(ctx.document) if ctx.document else []
-    tables = ctx.qa.tables()
-    choices = table_choices(tables)
-    findings = ctx.qa.check()
+CHART_KEYS = ("income", "function", "basic_project", "personnel_public", "three_public")  # BUILDERS' order
 
-    built = ctx.qa
-    shown = {"qa": built, "docs": docs, "findings": findings, "choices": choices}
+
+def _charts_of(doc) -> list[Chart | None]:
+    """One entry per chart builder (None where the document lacks the table), so that every document in the
+    picker fills the same plot components."""
+    if doc is None:
+        return [None] * len(BUILDERS)
+    out = []
+    for b in BUILDERS:
+        c = b(doc)
+        out.append(c if c is not None and len(c.data) else None)
+    return out
+
+
+def _glance_intro(doc, lang: str) -> str:
+    text = t("glance_intro", lang)
+    if doc is None:
+        return text + ("\n\n所选范围内没有预算文件。" if lang == "zh" else "\n\nNo disclosure in the chosen scope.")
+    kind = doc.kind or "预算"
+    if lang == "zh":
+        return f"{text}\n\n**图表所据文件：** {doc.department} {doc.year} 年{kind}"
+    what = "budget" if kind == "预算" else "final accounts"
+    return f"{text}\n\n**Charts drawn from:** {doc.department} ({doc.year} {what})"
+
+
+def build_public(ctx: WebContext) -> gr.Blocks:
+    qa0 = ctx.qa
+    docs = qa0.documents
+    first_doc = scope.chart_document(qa0, None, None)
+    charts = _charts_of(first_doc)
+    tables = qa0.tables()
+    choices = table_choices(tables)
+    findings = qa0.check()
+
+    built = qa0
+    shown = {"qa": built, "docs": docs, "findings": findings, "tables": tables}
 
     def current() -> dict:
         """What the page shows, read again once a re-ingested index has been swapped in (reload.py)."""
         qa = ctx.qa
         if qa is not shown["qa"]:
-            shown.update(qa=qa, docs=qa.documents, findings=qa.check(), choices=table_choices(qa.tables()))
+            shown.update(qa=qa, docs=qa.documents, findings=qa.check(), tables=qa.tables())
         return shown
 
     def pick_table(value: str, lang_label: str) -> str:
@@ -62,7 +91,15 @@ def build_public(ctx: WebContext) -> gr.Blocks:
         with gr.Row(elem_id="bqa-head"):
             title = gr.Markdown(f"## {t('title', 'zh')}")
             lang = gr.Radio(list(LANGS), value="中文", show_label=False, container=False, elem_id="bqa-lang")
-        about = gr.Markdown(coverage(docs, "zh"), elem_id="bqa-about")
+        about = gr.Markdown(coverage(docs, "zh", qa0), elem_id="bqa-about")
+        with gr.Row(elem_id="bqa-scope"):
+            dept = gr.Dropdown(
+                scope.department_choices(qa0), value=scope.ALL, label=t("pick_department", "zh"),
+                elem_id="bqa-dept", scale=3,
+            )
+            year = gr.Dropdown(
+                scope.year_choices(qa0), value=scope.ALL, label=t("pick_year", "zh"), elem_id="bqa-year", scale=1,
+            )
         with gr.Tabs():
             with gr.Tab(t("tab_chat", "zh"), id="chat") as tab_chat:
                 bot = gr.Chatbot(
@@ -88,12 +125,13 @@ def build_public(ctx: WebContext) -> gr.Blocks:
                         autofocus=True,
                     )
                     send = gr.Button(t("send", "zh"), variant="primary", scale=1, elem_id="bqa-send")
+                examples = scope.examples(qa0)
                 gr.Examples(
-                    [[q] for q, _ in EXAMPLES],
+                    [[q] for q, _ in examples],
                     inputs=[box],
                     label="示例问题（数字 · 比较 · 文字说明 · 追问）/ Examples (figure · comparison · text · follow-up)",
-                    example_labels=[label for _, label in EXAMPLES],
-                    examples_per_page=len(EXAMPLES),
+                    example_labels=[label for _, label in examples],
+                    examples_per_page=len(examples),
                 )
                 with gr.Row(elem_id="bqa-feedback"):
                     fb_label = gr.Markdown(t("feedback_label", "zh"))
@@ -111,24 +149,25 @@ def build_public(ctx: WebContext) -> gr.Blocks:
                     note_send = gr.Button(t("send_comment", "zh"), size="sm", scale=1)
                 status = gr.Markdown("", elem_id="bqa-status")
             with gr.Tab(t("tab_glance", "zh"), id="glance") as tab_glance:
-                glance_intro = gr.Markdown(t("glance_intro", "zh"))
+                glance_intro = gr.Markdown(_glance_intro(first_doc, "zh"), elem_id="bqa-glance-intro")
                 plots, values = [], []
-                for c in charts:
+                for key, c in zip(CHART_KEYS, charts, strict=True):
                     plots.append(
                         gr.BarPlot(
-                            c.data,
+                            c.data if c else pd.DataFrame(columns=COLUMNS),
                             y="amount",
                             tooltip=["item", "item_en", "printed"],
-                            y_title=c.unit,
+                            y_title=c.unit if c else "万元",
                             x_title=" ",
                             x_label_angle=-30,
                             height=280,
                             y_lim=[0, None],
-                            elem_id=f"bqa-chart-{c.key}",
-                            **_plot(c, "zh"),
+                            elem_id=f"bqa-chart-{key}",
+                            visible=c is not None,
+                            **(_plot(c, "zh") if c else {"x": "item"}),
                         )
                     )
-                    values.append(gr.HTML(_values_md(c, "zh")))
+                    values.append(gr.HTML(_values_md(c, "zh") if c else "", visible=c is not None))
             with gr.Tab(t("tab_tables", "zh"), id="tables") as tab_tables:
                 pick = gr.Dropdown(
                     choices,
@@ -142,10 +181,12 @@ def build_public(ctx: WebContext) -> gr.Blocks:
             with gr.Tab(t("tab_audit", "zh"), id="audit") as tab_audit:
                 audit_view = gr.HTML(audit_html(findings, "zh"), elem_id="bqa-audit")
 
-        def ask(question: str, s: dict, ui: str, request: gr.Request):
-            yield from chat.respond(ctx, question, s, request, LANGS.get(ui, "zh"))
+        def ask(question: str, s: dict, ui: str, d: str, y: str, request: gr.Request):
+            yield from chat.respond(
+                ctx, question, s, request, LANGS.get(ui, "zh"), department=scope.chosen(d), year=scope.chosen(y)
+            )
 
-        ask_io = {"fn": ask, "inputs": [box, state, lang], "outputs": [bot, state, box]}
+        ask_io = {"fn": ask, "inputs": [box, state, lang, dept, year], "outputs": [bot, state, box]}
         box.submit(**ask_io, api_name="ask", show_progress="hidden")
         send.click(**ask_io, api_visibility="private", show_progress="hidden")
         # the events that ask a question: limits.QuestionGate counts them before they are queued
@@ -175,12 +216,44 @@ def build_public(ctx: WebContext) -> gr.Blocks:
         bot.like(on_like, [state, lang], [status], api_visibility="private")
         pick.change(pick_table, [pick, lang], [table_view], api_visibility="private")
 
-        def switch(label: str):
+        def scoped(d: str, y: str, label: str, picked: str | None, keep_table: bool = True) -> list:
+            """Everything the picker scopes: the table list (and the table shown), the audit, the charts."""
+            lg, now = _ui(label), current()
+            qa = now["qa"]
+            dep, yr = scope.chosen(d), scope.chosen(y)
+            ids = scope.doc_ids(qa, dep, yr)
+            ch = table_choices(scope.tables_in(now["tables"], ids))
+            values_ = [v for _, v in ch]
+            value = picked if keep_table and picked in values_ else (values_[0] if values_ else None)
+            doc = scope.chart_document(qa, dep, yr)
+            cs = _charts_of(doc)
+            out = [
+                gr.Dropdown(choices=ch, value=value, label=t("pick_table", lg)),
+                pick_table(value, label) if value else "",
+                gr.HTML(audit_html(scope.findings_in(now["findings"], ids), lg)),
+                gr.Markdown(_glance_intro(doc, lg)),
+            ]
+            out += [
+                gr.BarPlot(value=c.data, visible=True, y_title=c.unit, **_plot(c, lg)) if c else gr.BarPlot(visible=False)
+                for c in cs
+            ]
+            out += [gr.HTML(_values_md(c, lg), visible=True) if c else gr.HTML("", visible=False) for c in cs]
+            return out
+
+        scoped_out = [pick, table_view, audit_view, glance_intro, *plots, *values]
+
+        def on_scope(d: str, y: str, label: str, picked: str | None):
+            return scoped(d, y, label, picked)
+
+        dept.change(on_scope, [dept, year, lang, pick], scoped_out, api_visibility="private")
+        year.change(on_scope, [dept, year, lang, pick], scoped_out, api_visibility="private")
+
+        def switch(label: str, d: str, y: str, picked: str | None):
             lg = _ui(label)
             now = current()
             out = [
                 gr.Markdown(f"## {t('title', lg)}"),
-                gr.Markdown(coverage(now["docs"], lg)),
+                gr.Markdown(coverage(now["docs"], lg, now["qa"])),
                 gr.Tab(label=t("tab_chat", lg)),
                 gr.Tab(label=t("tab_glance", lg)),
                 gr.Tab(label=t("tab_tables", lg)),
@@ -194,17 +267,14 @@ def build_public(ctx: WebContext) -> gr.Blocks:
                 gr.Button(t("clear", lg)),
                 gr.Textbox(placeholder=t("comment", lg)),
                 gr.Button(t("send_comment", lg)),
-                gr.Markdown(t("glance_intro", lg)),
-                gr.Dropdown(label=t("pick_table", lg)),
-                gr.HTML(audit_html(now["findings"], lg)),
+                gr.Dropdown(label=t("pick_department", lg)),
+                gr.Dropdown(label=t("pick_year", lg)),
             ]
-            out += [gr.BarPlot(**_plot(c, lg)) for c in charts]
-            out += [gr.HTML(_values_md(c, lg)) for c in charts]
-            return out
+            return out + scoped(d, y, label, picked)  # the table shown is drawn again in the new language
 
         lang.change(
             switch,
-            [lang],
+            [lang, dept, year, pick],
             [
                 title,
                 about,
@@ -221,32 +291,31 @@ def build_public(ctx: WebContext) -> gr.Blocks:
                 clear,
                 note,
                 note_send,
-                glance_intro,
-                pick,
-                audit_view,
-                *plots,
-                *values,
+                dept,
+                year,
+                *scoped_out,
             ],
             api_visibility="private",
         )
 
         def refresh(label: str):
-            """On page load: the coverage, tables and audit of the index answered from, when a re-ingested
-            one has replaced the one this page was built with (the charts stay those of the first)."""
+            """On page load: the coverage, picker, tables, audit and charts of the index answered from, when
+            a re-ingested (or published) one has replaced the one this page was built with."""
             now = current()
             if now["qa"] is built:
-                return [gr.skip()] * 4
-            lg, ch = _ui(label), now["choices"]
-            first = ch[0][1] if ch else None
+                return [gr.skip()] * (3 + len(scoped_out))
+            qa = now["qa"]
+            lg = _ui(label)
             return [
-                gr.Markdown(coverage(now["docs"], lg)),
-                gr.Dropdown(choices=ch, value=first),
-                pick_table(first, label) if first else "",
-                gr.HTML(audit_html(now["findings"], lg)),
+                gr.Markdown(coverage(now["docs"], lg, qa)),
+                gr.Dropdown(choices=scope.department_choices(qa), value=scope.ALL),
+                gr.Dropdown(choices=scope.year_choices(qa), value=scope.ALL),
+                *scoped(scope.ALL, scope.ALL, label, None, keep_table=False),
             ]
 
         demo.load(
-            refresh, [lang], [about, pick, table_view, audit_view], api_visibility="private", show_progress="hidden"
+            refresh, [lang], [about, dept, year, *scoped_out], api_visibility="private",
+            show_progress="hidden",
         )
     return demo
 

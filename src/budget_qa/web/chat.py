@@ -56,13 +56,15 @@ def respond(
     state: dict[str, Any] | None,
     request: object | None = None,
     ui_lang: str | None = None,
+    department: str | None = None,
+    year: str | None = None,
 ) -> Iterator[tuple[list[dict], dict[str, Any], str]]:
     """Answer one question, yielding (messages, state, textbox value) as the answer streams in.
 
     Before any work: a question longer than ``max_question_chars`` gets a message (in the UI's language,
     see i18n.message_lang) that does not repeat it; then the client's rate limit — decided by the
     QuestionGate middleware before the request was queued, or here when it did not come through the gate.
-    Nothing is logged for either."""
+    Nothing is logged for either. ``department`` / ``year`` are the picker's scope (None: all)."""
     state = state if state is not None else new_state()
     msgs: list[dict] = state["messages"]
     question = clean_text(question).strip() if isinstance(question, str) else ""
@@ -97,7 +99,7 @@ def respond(
     msgs.append({"role": "assistant", "content": "…"})
     yield list(msgs), state, ""
     try:
-        ans = qa.ask(question, history=list(state["turns"]))
+        ans = qa.ask(question, history=list(state["turns"]), department=department, year=year)
     except QuestionError as err:
         msgs[-1] = {"role": "assistant", "content": md_text(t("error", lang, e=err))}
         yield list(msgs), state, ""

@@ -71,6 +71,8 @@ TEXT: dict[str, dict[str, str]] = {
         "Amounts in 万元 (10,000 yuan).",
     },
     "lang_label": {"zh": "界面语言 / Language", "en": "Language / 界面语言"},
+    "pick_department": {"zh": "部门", "en": "Department"},
+    "pick_year": {"zh": "年度", "en": "Year"},
 }
 
 EXAMPLES = [  # (question, label) — a figure, a comparison, a text question, English, a follow-up pair
@@ -116,20 +118,36 @@ def accept_lang(header: str | None) -> str:
     return "zh" if not first or first == "*" or first.startswith("zh") else "en"
 
 
-def coverage(documents: list[Document], lang: str) -> str:
-    """What the corpus covers, in plain words (Markdown)."""
+def _doc_label(d: Document, lang: str, glossary=None) -> str:
+    final = (d.kind or "预算") == "决算"
+    if lang == "zh":
+        return f"{d.department} {d.year} 年部门{'决算' if final else '预算'}"
+    en = glossary.english(d.department) if glossary is not None else None
+    name = f"{en} ({d.department})" if en and en != d.department else d.department
+    return f"{name}, {d.year} departmental {'final accounts' if final else 'budget'}"
+
+
+def coverage(documents: list[Document], lang: str, qa: object | None = None) -> str:
+    """What the corpus covers, in plain words (Markdown): each disclosure, then which departments and years
+    the picker offers."""
     if not documents:
         return "尚未收录任何预算公开文件。" if lang == "zh" else "No disclosure has been ingested yet."
-    items = "；".join(f"{d.department} {d.year} 年部门预算" for d in documents)
-    items_en = "; ".join(f"{d.department} ({d.year} departmental budget)" for d in documents)
+    glossary = getattr(qa, "glossary", None)
+    items = ("；" if lang == "zh" else "; ").join(_doc_label(d, lang, glossary) for d in documents)
+    departments = sorted({d.department for d in documents})
+    years = sorted({str(d.year) for d in documents if d.year})
     if lang == "zh":
+        pick = (f"共 {len(departments)} 个部门、{len(years)} 个年度（{'、'.join(years)}）；"
+                "可在下方选择部门和年度缩小范围，默认“全部”。" if len(departments) > 1 or len(years) > 1 else "")
         return (
-            f"**本问答收录：** {items}。\n\n"
+            f"**本问答收录：** {items}。{pick}\n\n"
             "可以问具体数字（如某项经费多少）、比例和比较、文字说明（职能、机构、绩效目标），也可以追问。"
             "数字一律取自预算表原文，并附出处；文件没有写的内容会如实说明。"
         )
+    pick = (f" {len(departments)} departments, {len(years)} years ({', '.join(years)}); pick a department and "
+            "year below to narrow the scope (default: all)." if len(departments) > 1 or len(years) > 1 else "")
     return (
-        f"**Covered:** {items_en}.\n\n"
+        f"**Covered:** {items}.{pick}\n\n"
         "Ask for a figure, a share or comparison, or what the text says (functions, organisation, "
         "performance targets); follow-up questions work. Figures are quoted exactly from the disclosure's "
         "tables with their source; when the disclosure does not say, the answer says so."

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse, RedirectResponse
 
 from .. import settings as settings_mod
+from .api import build_api
 from .app import build_desk, build_public
 from .context import WebContext, open_context
 from .desk import replies_dir
@@ -109,6 +110,7 @@ def create_app(settings: dict[str, Any] | None = None, ctx: WebContext | None = 
             allowed_paths=[str(replies_dir(ctx))],
             **look,
         )
+    app.mount("/api", build_api(ctx, CONCURRENCY))  # before "/": the JSON API and its OpenAPI docs
     # the public app has no upload components: its (always open) upload route is refused by the guard
     gr.mount_gradio_app(app, public, path="", max_file_size="1mb", **look)
     # add_middleware puts each one outside the ones added before: innermost first
