@@ -203,7 +203,10 @@ class FactFinder:
         if len(chosen) < 2 or len(chosen) != len(items):
             return chosen
         tables = [(f.doc_id, f.table_id) for f in chosen]
-        main = max(set(tables), key=tables.count)
+        # the table most items come from; on a tie, that of an item which is not itself a table's total
+        # ('人员经费' over '基本支出': the basic-expenditure table has both, as its column and its total)
+        plain = [k for k, i in enumerate(items) if fold(i.text) not in TOTAL_OF_KIND] or [0]
+        main = max(tables, key=lambda t: (tables.count(t), t == tables[plain[0]], -tables.index(t)))
         out = list(chosen)
         for k, (item, f) in enumerate(zip(items, chosen, strict=True)):
             if (f.doc_id, f.table_id) == main:

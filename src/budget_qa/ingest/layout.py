@@ -322,4 +322,4 @@ def _unit_from_header(g: GridInput) -> str:
 
 def doc_unit(doc: Document) -> str:
     units = [t.unit for t in doc.tables if t.unit and not t.is_performance]
-    return max(set(units), key=units.count) if units else "万元"
+    return max(units, key=lambda u: (units.count(u), -units.index(u))) if units else "万元"

@@ -120,7 +120,7 @@ def _year(lines: list[TextLine], raw: RawDocument) -> str:
         return m.group(1)
     # the year the text speaks of most ('2025年所有收入和支出…', '2025年预算数')
     years = re.findall(r"((?:19|20)\d{2})\s*年", " ".join(ln.text for ln in lines[:60]))
-    return max(set(years), key=years.count) if years else ""
+    return max(years, key=lambda y: (years.count(y), y)) if years else ""
 
 
 def _date(lines: list[TextLine]) -> str | None:

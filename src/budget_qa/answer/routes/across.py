@@ -46,7 +46,7 @@ def answer(ask: Ask, p: Plan, departments: list[str]) -> None:
         return refusal.answer(ask, Plan("abstain", reason="none", items=p.items))
     # one basis for all: the table kind most departments give the item in
     kinds = [f.table_kind for f in per_doc.values()]
-    basis = max(set(kinds), key=kinds.count)
+    basis = max(kinds, key=lambda k: (kinds.count(k), -kinds.index(k)))  # ties: deterministic, first seen
     for dept, f in list(per_doc.items()):
         if f.table_kind != basis:
             finder = FactFinder(qa.store, qa.terms, Scope(department=dept, year=scope.year, doc_kind=scope.doc_kind))
