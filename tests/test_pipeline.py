@@ -100,3 +100,13 @@ def test_english_reason_is_said_in_english(setup):
     body = re.sub(r"“[^”]*”|\([^)]*\)", "", first)
     assert len(re.findall(r"[A-Za-z]", body)) > len(re.findall(r"[\u4e00-\u9fff]", body))
     assert "in Chinese" in a.answer  # the Chinese sentence stays, as the cited source
+
+
+def test_grounding_flags_citation_markers_that_name_no_source():
+    from budget_qa.answer.grounding import ungrounded
+    from budget_qa.model import Answer, Citation
+
+    ans = Answer("q", "zh", "", True, "lookup", citations=[Citation(1, "d", "表6 / 差旅费 / 合计", "差旅费 | 合计: 1.60")])
+    assert ungrounded("差旅费 1.60 万元 [1]。", ans) == set()
+    assert ungrounded("差旅费 1.60 万元 [7]。", ans) == {"7"}  # no seventh source
+    assert ungrounded("差旅费 1.60 万元，约 9 倍 [1]。", ans) == {"9"}

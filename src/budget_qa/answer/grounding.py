@@ -48,5 +48,15 @@ def allowed_numbers(ans: Answer, extra: set[str] = frozenset()) -> set[str]:
     return ok
 
 
+_MARKER = re.compile(r"\[(\d{1,3})\]")
+
+
 def ungrounded(text: str, ans: Answer, extra: set[str] = frozenset()) -> set[str]:
-    return numbers(text) - allowed_numbers(ans, extra)
+    """Numbers of the text that no cited source gives. Citation markers '[n]' are not numbers of the
+    answer (they must name a real citation), so a small invented number cannot pass as a citation id."""
+    ids = {str(c.id) for c in ans.citations}
+    bad_markers = {m for m in _MARKER.findall(text) if m not in ids}
+    allowed = allowed_numbers(ans, extra) - (ids - numbers(" ".join(c.quote + " " + c.locator for c in ans.citations)))
+    # counts the answer makes of what it lists ('有 2 个不同数字', '共 5 项') are derived, up to what it cites
+    allowed |= {str(n) for n in range(max(len(ans.citations), len(ans.figures)) + 1)}
+    return (numbers(_MARKER.sub(" ", text)) - allowed) | bad_markers
