@@ -36,14 +36,14 @@ class TermIndex:
         for (label,) in store.scalar("SELECT DISTINCT row_label FROM facts"):
             for k in _keys(label):
                 if k not in GENERIC and len(k) >= 2:
-                    self.keys.setdefault(k, (label, "row"))
+                    self._put(k, label, "row")
         self.columns = set()
         for (col,) in store.scalar("SELECT DISTINCT col FROM facts WHERE kind != 'narrative'"):
             leaf = col.rsplit("/", 1)[-1]
             self.columns.add(fold(leaf))
             for k in _keys(leaf):
                 if k not in GENERIC and len(k) >= 2:
-                    self.keys.setdefault(k, (leaf, "column"))
+                    self._put(k, leaf, "column")
         for t in glossary.terms:
             for p in (t.zh, *t.zh_synonyms):
                 for k in _keys(p):
@@ -52,6 +52,13 @@ class TermIndex:
         self._sorted = sorted(self.keys, key=len, reverse=True)
         self.en_extra: dict[str, str] = {}
         self._fuzzy: list[tuple[frozenset[str], str, str]] | None = None
+
+    def _put(self, key: str, label: str, kind: str) -> None:
+        """The first label for a key, unless a later one is the key itself: '资本性支出' names the column
+        资本性支出, not 资本性支出（基本建设）, which shares its bracket-free key."""
+        old = self.keys.get(key)
+        if old is None or (fold(label) == key and fold(old[0]) != key and old[1] == kind):
+            self.keys[key] = (label, kind)
 
     def add_aliases(self, zh: dict[str, str], en: dict[str, str]) -> None:
         """Names of whole-table totals ('总预算', 'total budget') that are neither rows nor glossary terms."""
