@@ -34,9 +34,13 @@ def answer(ask: Ask, p: Plan) -> None:
     ans, terms = ask.answer, ask.qa.terms
     blocks, used = [], False
     items = p.items
-    if len(items) >= 2 and any(alias(i.text) for i in items):
-        items = [i for i in items if not alias(i.text)] or items  # 'how much of the total is X' asks for X
-    pairs = row_column_pairs(terms, items, ask.qa.store) if not p.measure else [(i, None) for i in items]
+    paired = row_column_pairs(terms, items, ask.qa.store) if not p.measure else []
+    if any(col for _, col in paired):
+        pairs = paired  # 'X 这一项，上年结转结余有多少': the row X in the column, even if the column is also a total
+    else:
+        if len(items) >= 2 and any(alias(i.text) for i in items):
+            items = [i for i in items if not alias(i.text)] or items  # 'how much of the total is X' asks for X
+        pairs = row_column_pairs(terms, items, ask.qa.store) if not p.measure else [(i, None) for i in items]
     cue = column_cue(ask.q)
     if cue and not p.measure:
         pairs = [(i, cue) for i, _ in pairs if not terms.is_column(i.text) or i.text == cue] or pairs
