@@ -50,6 +50,11 @@ def answer(ask: Ask, p: Plan) -> None:
             facts = ask.finder.candidates(item, p.measure, p.table_hint, None)
         if not facts:
             continue
+        parts = _part_of(ask, facts)
+        if parts:
+            # '预算多少，其中服务类多少' asks both; '其中货物多少？' / '服务呢？' only the part
+            both = re.search(r"多少|几|how\s+much", ask.q.split("其中")[0]) and "其中" in ask.q
+            facts = ([f for f in facts if f.kind == "narrative" and f.value][:1] + parts) if both else parts
         used = True
         if all(f.kind == "narrative" for f in facts):
             groups = [[f] for f in facts]  # whole statements; the composer groups them by sentence
@@ -66,6 +71,23 @@ def answer(ask: Ask, p: Plan) -> None:
         ans.route = Route.RETRIEVAL
         return passages.answer(ask, p)
     ans.answer = "\n".join(blocks)
+
+
+_PART = re.compile(r"其中(?:的)?([\u4e00-\u9fff]{1,4}?)(?:类|部分|方面)?(?:的)?(?:预算|金额)?(?:是|有|为)?(?:多少|几)|"
+                   r"(?:^|\s)([\u4e00-\u9fff]{1,4}?)(?:类|部分|方面)?呢[？?]?$")
+
+
+def _part_of(ask: Ask, facts: list) -> list:
+    """'政府采购预算多少，其中服务类多少' / '服务呢？': the part a sentence breaks the total into ('其中：…服务
+    9.63 万元'), found in the same sentence as the total."""
+    m = _PART.search(ask.q)
+    word = (m.group(1) or m.group(2)) if m else ""
+    if not word or len(word) < 2 and not m.group(1):
+        return []
+    quotes = {f.quote for f in facts if f.kind == "narrative"}
+    parts = [g for q in quotes for g in ask.finder.sentence_figures({q})
+             if word in g.row_label and g.column in ("数额", "价值") and g.value]
+    return parts
 
 
 def row_column_pairs(terms, items: list[Item], store=None) -> list[tuple[Item, str | None]]:
