@@ -81,6 +81,7 @@ class Glossary:
 def _en_key(text: str) -> str:
     t = text.lower().replace("’", "'").replace("“", '"').replace("”", '"')
     t = re.sub(r"[^a-z0-9%' ]+", " ", t)
+    t = re.sub(r"(?<![a-z])'|'(?![a-z])", " ", t)  # quotes around a phrase ('three public'), not "bureau's"
     t = re.sub(r"\b(the|a|an)\b", " ", t)
     return re.sub(r"\s+", " ", t).strip()
 

@@ -139,9 +139,11 @@ def plan(question: str, items: list[Item], *, years: set[str], known_text: str, 
         return Plan("compute", "difference", items, table_hint=table_hint)
     if has(COMPUTE_CUES["sum"], q) and len(items) >= 2:
         return Plan("compute", "sum", items, table_hint=table_hint)
-    # 3. reasons, lists and descriptions go to the text
+    # 3. reasons, definitions, lists and descriptions go to the text
     if has(REASON_CUE, q):
         return Plan("retrieval", "reason", items, table_hint=table_hint)
+    if has(cue("define"), q) and not has(r"多少|几|\bhow\s+(much|many)\b", q):
+        return Plan("retrieval", "describe", items, table_hint=table_hint)
     if has(LIST_CUE, q):
         return Plan("retrieval", "describe", items, table_hint=table_hint)
     if items and has(CHANGE_CUE, q):

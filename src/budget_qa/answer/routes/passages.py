@@ -6,11 +6,11 @@ import re
 
 from .. import english
 from ..premise import correction
-from ..router import LIST_CUE, Plan, has, topics
+from ..router import LIST_CUE, Plan, cue, has, topics
 from ..types import Intent, Route
 from .context import Ask
 
-DEFINE_CUE = r"什么是|是什么意思|什么意思|含义|定义|指什么|是指|\bmean(s|ing)?\b|\bdefin|what\s+is\s+meant"
+DEFINE_CUE = cue("define")
 STOP = re.compile(r"是多少|多少|是什么|什么|请问|请|一下|的|吗|呢|了|吧|哪些|哪个|怎么|如何|为什么|有|是|和|与|及|？|\?|。|，|,|、|\s")
 
 
