@@ -97,8 +97,10 @@ def row_column_pairs(terms, items: list[Item], store=None) -> list[tuple[Item, s
     rows = [i for i in items if i not in cols and i.kind == "row"]
     if not cols and len(rows) == 2 and store is not None:
         for a, b in ((rows[1], rows[0]), (rows[0], rows[1])):
-            word = a.via or strip_numbering(a.text)  # as the question says it ('财政拨款')
-            if b.start < a.start and _column_word(store, word) and not _column_word(store, b.via or b.text):
+            # as the question says it ('财政拨款'); an English question by the item's Chinese label
+            word = a.via if re.search(r"[\u4e00-\u9fff]", a.via or "") else strip_numbering(a.text)
+            other = b.via if re.search(r"[\u4e00-\u9fff]", b.via or "") else b.text
+            if b.start < a.start and _column_word(store, word) and not _column_word(store, other):
                 return [(b, re.sub(r"[（(].*?[)）]", "", strip_numbering(word)))]
     if rows and cols:
         return [(r, cols[0].text) for r in rows]
