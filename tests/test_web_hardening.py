@@ -650,3 +650,36 @@ def test_reloader_checks_at_most_every_interval(tmp_path, monkeypatch):
     while time.perf_counter() - t0 < 1.2:
         rl.current()
     assert 1 <= len(calls) <= 3, len(calls)
+
+
+def test_body_limit_allows_a_larger_upload_only_where_told():
+    """A logged-in staff upload of a disclosure may exceed the question-sized limit; nothing else may."""
+    import asyncio
+
+    from budget_qa.web.limits import BodyLimit
+
+    seen = []
+
+    async def app(scope, receive, send):
+        seen.append(scope["path"])
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    def call(path: str, size: int) -> int:
+        sent = []
+        mw = BodyLimit(app, max_bytes=1000, larger=lambda scope: 10_000 if scope["path"] == "/desk/gradio_api/upload" else None)
+        scope = {"type": "http", "path": path, "headers": [(b"content-length", str(size).encode())]}
+
+        async def receive():
+            return {"type": "http.request", "body": b"x" * size, "more_body": False}
+
+        async def send(message):
+            sent.append(message)
+
+        asyncio.run(mw(scope, receive, send))
+        return next(m["status"] for m in sent if m["type"] == "http.response.start")
+
+    assert call("/gradio_api/upload", 5000) == 413
+    assert call("/desk/gradio_api/upload", 5000) == 200
+    assert call("/desk/gradio_api/upload", 20_000) == 413
+    assert call("/api/ask", 500) == 200

@@ -88,6 +88,7 @@ class Staged:
     folder: Path
     files: list[Path]
     documents: list[dict] = field(default_factory=list)  # id, department, year, kind, format, files, tables
+    tables: list[dict] = field(default_factory=list)  # document, number, title, kind, rows, unit
     errors: list[str] = field(default_factory=list)
     findings: list[dict] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
@@ -176,6 +177,9 @@ class Publisher:
             staged.documents.append({"id": d.id, "department": d.department, "year": str(d.year), "kind": d.kind,
                                      "format": d.format, "files": [Path(f).name for f in d.files],
                                      "tables": len(d.tables), "warnings": list(d.warnings)})
+            for t in d.tables:
+                staged.tables.append({"document": d.id, "number": t.number, "title": t.title, "kind": t.kind,
+                                      "rows": len(t.rows), "unit": t.unit})
             if key in live:
                 staged.replaces[d.id] = live[key]
             for f in audit(d):

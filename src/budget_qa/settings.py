@@ -55,6 +55,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("queue_size", 64, "Maximum number of requests waiting in the web app's queue."),
     Setting("max_body_bytes", 65536,
             "Largest request body the web app reads (bytes); larger ones get 413 before Gradio sees them."),
+    Setting("max_upload_bytes", 50 * 1024 * 1024,
+            "Largest disclosure a logged-in staff member can upload at the desk (bytes)."),
     Setting("max_question_chars", 500,
             "Longest question the web chat takes (characters); a longer one gets a message, and no work is done."),
     Setting("trusted_proxies", "",

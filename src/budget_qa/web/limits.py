@@ -106,17 +106,21 @@ def replay(body: bytes, receive: Receive) -> Receive:
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int = 65536) -> None:
-        self.app, self.max_bytes = app, int(max_bytes)
+    """``larger(scope)``, when given, may allow a request a larger limit (a logged-in staff member's
+    upload of a disclosure at the desk); every other request keeps ``max_bytes``."""
 
-    async def too_large(self, send: Send) -> None:
-        kb = max(1, round(self.max_bytes / 1024))
+    def __init__(self, app: ASGIApp, max_bytes: int = 65536, larger: Any = None) -> None:
+        self.app, self.max_bytes, self.larger = app, int(max_bytes), larger
+
+    async def too_large(self, send: Send, limit: int) -> None:
+        kb = max(1, round(limit / 1024))
         await send_json(send, 413, BODY_TOO_LARGE.format(kb=kb), close=True)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope.get("type") != "http" or self.max_bytes <= 0:
             await self.app(scope, receive, send)
             return
+        limit = (self.larger(scope) if self.larger is not None else None) or self.max_bytes
         length = header(scope, b"content-length")
         if length is not None:
             try:
@@ -124,21 +128,21 @@ class BodyLimit:
             except ValueError:
                 await send_json(send, 400, "Invalid Content-Length.", close=True)
                 return
-            if declared > self.max_bytes:
-                await self.too_large(send)
+            if declared > limit:
+                await self.too_large(send, limit)
                 return
-            await self.app(scope, self.counted(receive), send)
+            await self.app(scope, self.counted(receive, limit), send)
             return
         if header(scope, b"transfer-encoding") is not None:  # chunked: count while it arrives
-            body = await read_body(receive, self.max_bytes)
+            body = await read_body(receive, limit)
             if body is None:
-                await self.too_large(send)
+                await self.too_large(send, limit)
                 return
             await self.app(scope, replay(body, receive), send)
             return
-        await self.app(scope, self.counted(receive), send)
+        await self.app(scope, self.counted(receive, limit), send)
 
-    def counted(self, receive: Receive) -> Receive:
+    def counted(self, receive: Receive, limit: int) -> Receive:
         """The server frames a Content-Length body itself; should more arrive anyway, the app sees the
         client go away instead of the excess."""
         size = 0
@@ -148,7 +152,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 size += len(message.get("body", b""))
-                if size > self.max_bytes:
+                if size > limit:
                     return {"type": "http.disconnect"}
             return message
 

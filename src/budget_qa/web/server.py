@@ -18,7 +18,7 @@ from .api import build_api
 from .app import build_desk, build_public
 from .context import WebContext, open_context
 from .desk import replies_dir
-from .guard import PublicFileGuard
+from .guard import PublicFileGuard, is_staff_upload
 from .limits import BodyLimit, ClientAddress, LoginGuard, QuestionGate, parse_proxies
 from .ratelimit import LoginThrottle, RateLimiter
 from .style import CSS, HEAD, THEME
@@ -125,7 +125,9 @@ def create_app(settings: dict[str, Any] | None = None, ctx: WebContext | None = 
         app.add_middleware(LoginGuard, throttle=throttle, paths=("/desk/login",))
     app.add_middleware(PublicFileGuard, blocks=public, protected_prefixes=("/desk",))
     app.add_middleware(ClientAddress, trusted_proxies=proxies)
-    app.add_middleware(BodyLimit, max_bytes=int(s["max_body_bytes"]))
+    upload_limit = int(s["max_upload_bytes"])
+    app.add_middleware(BodyLimit, max_bytes=int(s["max_body_bytes"]),
+                       larger=lambda scope: upload_limit if is_staff_upload(scope, scope.get("path", "")) else None)
     return WebApp(app, ctx, public, desk, message)
 
 
