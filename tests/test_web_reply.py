@@ -88,3 +88,23 @@ def test_desk_log_search_table(web_ctx):
     assert list(df.columns) == desk.LOG_COLUMNS and df.iloc[0]["question"] == "<b>bold?</b>"
     assert desk.search_log(web_ctx, "bold", language="zh").empty
     assert "Q: <b>bold?</b>" in desk.exchange_detail(web_ctx, str(df.iloc[0]["id"]))
+
+
+def test_docx_bullets_are_list_paragraphs_with_author_and_title(tmp_path):
+    from budget_qa.web.reply import write_docx
+
+    ans = {"answer": "主要包括：\n- 公务接待费 8.90 万元 [1]\n* 公务用车运行费 8.91 万元\n1. 第一项\n17.81 万元合计",
+           "language": "zh", "citations": [], "figures": []}
+    r = draft_reply("三公经费包括哪些？", ans, date="2024-05-06")
+    path = write_docx(r, tmp_path / "r.docx", author="alice")
+    d = docx.Document(str(path))
+    styles = {p.text: p.style.name for p in d.paragraphs}
+    assert styles["公务接待费 8.90 万元 [1]"] == "List Bullet"
+    assert styles["公务用车运行费 8.91 万元"] == "List Bullet"
+    assert styles["第一项"] == "List Number"
+    assert styles["17.81 万元合计"] == "Normal"  # a figure at the start of a line is not a list item
+    assert not any(p.text.startswith(("- ", "* ")) for p in d.paragraphs)
+    assert d.core_properties.author == "alice" and d.core_properties.title == "关于“三公经费包括哪些？”的答复"
+    _, docx_path = write_files(r, tmp_path, "no-user")
+    props = docx.Document(str(docx_path)).core_properties
+    assert props.author == "budget-qa" and props.title == r.title

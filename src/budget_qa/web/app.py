@@ -3,41 +3,18 @@
 from __future__ import annotations
 
 import gradio as gr
-import pandas as pd
 
 from . import chat, desk, scope
-from .charts import BUILDERS, COLUMNS, Chart
+from .charts import BUILDERS, Chart, chart_html
 from .context import WebContext
 from .i18n import LANGS, coverage, t
-from .render import esc
 from .views import audit_html, table_choices, table_html
 
-
-def _values_md(c: Chart, lang: str) -> str:
-    """Under each chart: the table it is drawn from, and the exact printed values."""
-    blank = "（空）" if lang == "zh" else "(blank)"
-    parts = [
-        (
-            f"{esc(r['item'])}"
-            if lang == "zh" or r["item_en"] == r["item"]
-            else f"{esc(r['item_en'])} ({esc(r['item'])})"
-        )
-        + f"：<b>{esc(r['printed'] or blank)}</b>"
-        for _, r in c.data.iterrows()
-    ]
-    return (
-        f'<div class="bqa-values"><div class="bqa-caption">{esc(c.caption(lang))}</div>'
-        + "　".join(parts)
-        + "</div>"
-    )
-
-
-def _plot(c: Chart, lang: str) -> dict:
-    x = "item" if lang == "zh" else "item_en"
-    return {"x": x, "title": c.title_zh if lang == "zh" else c.title_en, "sort": list(c.data[x])}
-
-
 CHART_KEYS = ("income", "function", "basic_project", "personnel_public", "three_public")  # BUILDERS' order
+
+
+def _scroll_hint(lang: str) -> str:
+    return f'<div class="bqa-scroll-hint">{"表格可左右滑动 →" if lang == "zh" else "scroll sideways →"}</div>'
 
 
 def _charts_of(doc) -> list[Chart | None]:
@@ -60,7 +37,7 @@ def _glance_intro(doc, lang: str) -> str:
     if lang == "zh":
         return f"{text}\n\n**图表所据文件：** {doc.department} {doc.year} 年{kind}"
     what = "budget" if kind == "预算" else "final accounts"
-    return f"{text}\n\n**Charts drawn from:** {doc.department} ({doc.year} {what})"
+    return f"{text}\n\n**Charts drawn from:** {scope.english_name(doc.department)} ({doc.year} {what})"
 
 
 def build_public(ctx: WebContext) -> gr.Blocks:
@@ -84,7 +61,9 @@ def build_public(ctx: WebContext) -> gr.Blocks:
 
     def pick_table(value: str, lang_label: str) -> str:
         doc_id, _, table_id = (value or "").partition("::")
-        return table_html(ctx.qa.table(doc_id, table_id), LANGS.get(lang_label, "zh"))
+        lg = LANGS.get(lang_label, "zh")
+        shown = table_html(ctx.qa.table(doc_id, table_id), lg)
+        return _scroll_hint(lg) + shown if shown else ""
 
     with gr.Blocks(title="预算公开问答 · Budget Q&A", analytics_enabled=False) as demo:
         state = gr.State(chat.new_state())
@@ -106,7 +85,9 @@ def build_public(ctx: WebContext) -> gr.Blocks:
                     elem_id="bqa-chat",
                     label=t("chat_label", "zh"),
                     show_label=False,
-                    height=520,
+                    height=None,
+                    min_height=320,
+                    max_height=2400,
                     buttons=["copy", "copy_all"],
                     latex_delimiters=[],
                     sanitize_html=True,
@@ -125,14 +106,18 @@ def build_public(ctx: WebContext) -> gr.Blocks:
                         autofocus=True,
                     )
                     send = gr.Button(t("send", "zh"), variant="primary", scale=1, elem_id="bqa-send")
-                examples = scope.examples(qa0)
-                gr.Examples(
-                    [[q] for q, _ in examples],
-                    inputs=[box],
-                    label="示例问题（数字 · 比较 · 文字说明 · 追问）/ Examples (figure · comparison · text · follow-up)",
-                    example_labels=[label for _, label in examples],
-                    examples_per_page=len(examples),
-                )
+                example_boxes = {}
+                for lg_ in ("zh", "en"):  # one set per interface language, the other hidden
+                    with gr.Column(visible=lg_ == "zh", elem_id=f"bqa-examples-{lg_}") as col_:
+                        examples = scope.examples(qa0, lg_)
+                        gr.Examples(
+                            [[q] for q, _ in examples],
+                            inputs=[box],
+                            label=t("examples", lg_),
+                            example_labels=[label for _, label in examples],
+                            examples_per_page=len(examples),
+                        )
+                    example_boxes[lg_] = col_
                 with gr.Row(elem_id="bqa-feedback"):
                     fb_label = gr.Markdown(t("feedback_label", "zh"))
                     up = gr.Button(t("helpful", "zh"), size="sm", elem_id="bqa-up")
@@ -150,24 +135,10 @@ def build_public(ctx: WebContext) -> gr.Blocks:
                 status = gr.Markdown("", elem_id="bqa-status")
             with gr.Tab(t("tab_glance", "zh"), id="glance") as tab_glance:
                 glance_intro = gr.Markdown(_glance_intro(first_doc, "zh"), elem_id="bqa-glance-intro")
-                plots, values = [], []
-                for key, c in zip(CHART_KEYS, charts, strict=True):
-                    plots.append(
-                        gr.BarPlot(
-                            c.data if c else pd.DataFrame(columns=COLUMNS),
-                            y="amount",
-                            tooltip=["item", "item_en", "printed"],
-                            y_title=c.unit if c else "万元",
-                            x_title=" ",
-                            x_label_angle=-30,
-                            height=280,
-                            y_lim=[0, None],
-                            elem_id=f"bqa-chart-{key}",
-                            visible=c is not None,
-                            **(_plot(c, "zh") if c else {"x": "item"}),
-                        )
-                    )
-                    values.append(gr.HTML(_values_md(c, "zh") if c else "", visible=c is not None))
+                plots = [
+                    gr.HTML(chart_html(c, "zh"), visible=c is not None, elem_id=f"bqa-chart-{key}")
+                    for key, c in zip(CHART_KEYS, charts, strict=True)
+                ]
             with gr.Tab(t("tab_tables", "zh"), id="tables") as tab_tables:
                 pick = gr.Dropdown(
                     choices,
@@ -233,14 +204,10 @@ def build_public(ctx: WebContext) -> gr.Blocks:
                 gr.HTML(audit_html(scope.findings_in(now["findings"], ids), lg)),
                 gr.Markdown(_glance_intro(doc, lg)),
             ]
-            out += [
-                gr.BarPlot(value=c.data, visible=True, y_title=c.unit, **_plot(c, lg)) if c else gr.BarPlot(visible=False)
-                for c in cs
-            ]
-            out += [gr.HTML(_values_md(c, lg), visible=True) if c else gr.HTML("", visible=False) for c in cs]
+            out += [gr.HTML(chart_html(c, lg), visible=True) if c else gr.HTML("", visible=False) for c in cs]
             return out
 
-        scoped_out = [pick, table_view, audit_view, glance_intro, *plots, *values]
+        scoped_out = [pick, table_view, audit_view, glance_intro, *plots]
 
         def on_scope(d: str, y: str, label: str, picked: str | None):
             return scoped(d, y, label, picked)
@@ -269,6 +236,8 @@ def build_public(ctx: WebContext) -> gr.Blocks:
                 gr.Button(t("send_comment", lg)),
                 gr.Dropdown(label=t("pick_department", lg)),
                 gr.Dropdown(label=t("pick_year", lg)),
+                gr.Column(visible=lg == "zh"),
+                gr.Column(visible=lg == "en"),
             ]
             return out + scoped(d, y, label, picked)  # the table shown is drawn again in the new language
 
@@ -293,6 +262,8 @@ def build_public(ctx: WebContext) -> gr.Blocks:
                 note_send,
                 dept,
                 year,
+                example_boxes["zh"],
+                example_boxes["en"],
                 *scoped_out,
             ],
             api_visibility="private",
@@ -389,6 +360,8 @@ def build_desk(ctx: WebContext) -> gr.Blocks:
                 new_go = gr.Button(
                     "回答并生成答复稿 / Answer and draft", variant="primary", elem_id="desk-ask"
                 )
+            with gr.Tab("发布 / Publish", id="publish"):
+                desk.build_publish_tab(ctx)
         preview = gr.Textbox(
             label="答复稿（Markdown）/ Reply draft",
             lines=14,

@@ -133,13 +133,14 @@ def draft_for_question(
     except QuestionError as err:
         return str(err), None, None
     ex = ctx.log.add(question=question, answer=ans.to_dict(), session=f"desk:{user}", channel="desk")
-    return _draft(ctx, question, ans.to_dict(), lang, f"reply-{ex}-{lang}")
+    return _draft(ctx, question, ans.to_dict(), lang, f"reply-{ex}-{lang}", user)
 
 
-def _draft(ctx: WebContext, question: str, answer: dict, lang: str, stem: str) -> tuple[str, str, str]:
+def _draft(ctx: WebContext, question: str, answer: dict, lang: str, stem: str,
+           user: str | None = None) -> tuple[str, str, str]:
     department, title = _meta(ctx)
     r = draft_reply(question, answer, lang=lang, department=department, document_title=title)
-    md, docx = write_files(r, replies_dir(ctx), f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}")
+    md, docx = write_files(r, replies_dir(ctx), f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}", author=user)
     return to_markdown(r), str(md), str(docx)
 
 

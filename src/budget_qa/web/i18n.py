@@ -66,9 +66,9 @@ TEXT: dict[str, dict[str, str]] = {
     "audit_mismatches": {"zh": "不一致之处", "en": "Mismatches"},
     "audit_none": {"zh": "未发现不一致。", "en": "No mismatches found."},
     "glance_intro": {
-        "zh": "以下图表直接取自预算表，每张图下注明来源表。数值单位：万元。",
-        "en": "Each chart is drawn straight from one of the disclosure's tables, named under it. "
-        "Amounts in 万元 (10,000 yuan).",
+        "zh": "以下图表直接取自预算表，每张图下注明来源表和单位（多为万元）。",
+        "en": "Each chart is drawn straight from one of the disclosure's tables, named under it with its unit "
+        "(mostly 10,000 yuan).",
     },
     "lang_label": {"zh": "界面语言 / Language", "en": "Language / 界面语言"},
     "pick_department": {"zh": "部门", "en": "Department"},

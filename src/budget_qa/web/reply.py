@@ -28,6 +28,7 @@ class ReplyDraft:
     signature: str = ""
     date: str = ""
     labels: dict[str, str] = field(default_factory=dict)
+    author: str = ""  # the desk user who drafted it ('budget-qa' when none)
 
 
 def _quote(q: str, limit: int = 240) -> str:
@@ -147,7 +148,12 @@ def _add_run(paragraph, text: str):
     return run
 
 
-def write_docx(r: ReplyDraft, path: str | Path) -> Path:
+_BULLET = re.compile(r"^\s*[-*•]\s+")
+_NUMBERED = re.compile(r"^\s*\d{1,2}(?:[.)]\s+|、)(?=\S)")  # '1. item', '2、item'; not '17.81 万元'
+
+
+def write_docx(r: ReplyDraft, path: str | Path, author: str | None = None) -> Path:
+    """The draft as .docx; its author is ``author`` (the desk user), else the draft's, else 'budget-qa'."""
     path = Path(path)
     doc = DocxDocument()
     style = doc.styles["Normal"]
@@ -156,8 +162,19 @@ def write_docx(r: ReplyDraft, path: str | Path) -> Path:
     h = doc.add_heading(clean(r.title), level=1)
     for run in h.runs:
         _font(run, "SimHei")
-    for text in (r.greeting, r.opening, *clean(r.body).split("\n")):
+    for text in (r.greeting, r.opening):
         if text.strip():
+            _add_run(doc.add_paragraph(), text)
+    for text in clean(r.body).split("\n"):
+        if not text.strip():
+            continue
+        bullet = _BULLET.match(text)
+        numbered = _NUMBERED.match(text)
+        if bullet:  # Markdown '- item' / '* item' → a real list paragraph
+            _add_run(doc.add_paragraph(style="List Bullet"), text[bullet.end():])
+        elif numbered:
+            _add_run(doc.add_paragraph(style="List Number"), text[numbered.end():])
+        else:
             _add_run(doc.add_paragraph(), text)
     if r.figures:
         _add_run(doc.add_paragraph(), r.labels.get("figures", ""))
@@ -175,16 +192,21 @@ def write_docx(r: ReplyDraft, path: str | Path) -> Path:
             p = doc.add_paragraph()
             p.alignment = 2  # right
             _add_run(p, text)
+    props = doc.core_properties
+    props.author = clean(author or r.author or "budget-qa")
+    props.last_modified_by = props.author
+    props.title = clean(r.title)
+    props.comments = ""
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(path))
     return path
 
 
-def write_files(r: ReplyDraft, out_dir: str | Path, stem: str) -> tuple[Path, Path]:
-    """Write ``stem.md`` and ``stem.docx`` into out_dir; returns both paths."""
+def write_files(r: ReplyDraft, out_dir: str | Path, stem: str, author: str | None = None) -> tuple[Path, Path]:
+    """Write ``stem.md`` and ``stem.docx`` into out_dir; returns both paths (``author``: the desk user)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-") or "reply"
     md = out / f"{safe}.md"
     md.write_text(to_markdown(r), encoding="utf-8")
-    return md, write_docx(r, out / f"{safe}.docx")
+    return md, write_docx(r, out / f"{safe}.docx", author)

@@ -74,30 +74,56 @@ def _english(qa: Any, department: str) -> str:
     return f"{en} ({department})" if en and en != department else department
 
 
-def examples(qa: Any) -> list[tuple[str, str]]:
+def english_name(department: str) -> str:
+    """A department's English name from the glossary, with the Chinese after it ('X (中文)'), else as printed."""
+    from ..glossary import load_glossary
+
+    en = load_glossary().english(department)
+    return f"{en} ({department})" if en and en != department else department
+
+
+def examples(qa: Any, lang: str = "zh") -> list[tuple[str, str]]:
     """Example questions (question, label) built from what the index holds: a figure of the newest year, a
-    share, a text question, English, a follow-up pair; across departments and across years when served."""
+    share, a text question, a follow-up pair; across departments and across years when served. The
+    Chinese interface gets Chinese questions (and one English), the English interface English ones."""
     years = sorted({str(d.get("year") or "") for d in qa.doc_meta if d.get("year")})
     year = years[-1] if years else ""
     depts = sorted(set(qa.departments))
+    per_dept: dict[str, set[str]] = {}
+    for d in qa.doc_meta:
+        per_dept.setdefault(d.get("department") or "", set()).add(str(d.get("year") or ""))
+    two = next(((k, sorted(v)) for k, v in per_dept.items() if len(v) > 1), None)
+    if lang == "en":
+        out = [
+            (f"How much are the three public expenses in {year}?" if year else "How much are the three public expenses?",) * 2,
+            ("What share of basic expenditure is personnel expenses?",) * 2,
+        ]
+        if len(depts) > 1:
+            out.append(("Which department has the largest three public expenses?",) * 2)
+        if two:
+            q = f"How did basic expenditure change from {two[1][-2]} to {two[1][-1]}?"
+            out.append((q, q))
+        out += [
+            ("What are the main functions of the bureau?",) * 2 if len(depts) == 1 else
+            ("What are the main functions of the department?",) * 2,
+            ("How much is budgeted for official receptions?",) * 2,
+            ("How much is budgeted for travel?",) * 2,
+            ("And for training?", "→ And for training? (follow-up)"),
+        ]
+        return out
     out = [
         (f"{year}年三公经费是多少？" if year else "三公经费是多少？",) * 2,
         ("人员经费占基本支出的比例是多少？",) * 2,
     ]
     if len(depts) > 1:
         out.append(("哪个部门的三公经费最多？",) * 2)
-    per_dept: dict[str, set[str]] = {}
-    for d in qa.doc_meta:
-        per_dept.setdefault(d.get("department") or "", set()).add(str(d.get("year") or ""))
-    two = next(((k, sorted(v)) for k, v in per_dept.items() if len(v) > 1), None)
     if two:
         q = f"{two[0]}{two[1][-2]}年到{two[1][-1]}年基本支出有什么变化？"
         out.append((q, q))
     out += [
-        ("What are the main functions of the bureau?",) * 2 if len(depts) == 1 else
-        ("What are the main functions of the department?",) * 2,
+        ("部门的主要职能是什么？",) * 2,
         ("How much is budgeted for official receptions?",) * 2,
         ("差旅费预算是多少？",) * 2,
-        ("那培训费呢？", "→ 那培训费呢？（追问 · follow-up）"),
+        ("那培训费呢？", "→ 那培训费呢？（追问）"),
     ]
     return out
