@@ -18,19 +18,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from app_process import ROOT, launch_app, stop_app  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+
 QUESTIONS = [
     "2024年三公经费是多少？",
     "How much is budgeted for official receptions?",
@@ -43,12 +41,6 @@ QUESTIONS = [
     "项目支出是多少？",
     "2019年三公经费是多少？",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 MAX_SESSIONS, MAX_SECONDS = 64, 600  # bounded: this is a 2-core machine
@@ -76,35 +68,14 @@ def settled_rss(pid: int, limit: float = 30.0) -> float | None:
 
 
 def start_app(data_dir: Path, index_dir: Path, queue_size: int) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = os.environ | {
-        "BUDGET_QA_PORT": str(port),
-        "BUDGET_QA_HOST": "127.0.0.1",
+    return launch_app({
         "BUDGET_QA_DATA_DIR": str(data_dir),
         "BUDGET_QA_INDEX_DIR": str(index_dir),
         "BUDGET_QA_CORPUS": str(ROOT / "corpus"),
         "BUDGET_QA_RATE_LIMIT": "100000",
         "BUDGET_QA_QUEUE_SIZE": str(queue_size),
         "BUDGET_QA_STAFF_PASSWORD": "",
-        "GRADIO_ANALYTICS_ENABLED": "False",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "app.py")],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        line = proc.stdout.readline()
-        if "running at" in line:
-            threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep draining
-            return proc, line.split("running at", 1)[1].strip()
-        if not line and proc.poll() is not None:
-            break
-    proc.kill()
-    raise SystemExit("the app did not start")
+    })
 
 
 def session(
@@ -186,12 +157,7 @@ def main() -> None:
         rss_after = rss_mb(proc.pid) if proc is not None else None
     finally:
         if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_app(proc)
     lat = [t for t, e in results if e is None]
     errors = [e for _, e in results if e is not None]
     report = {

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -33,7 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT / "tests")]
 
-from load_web import MAX_SESSIONS, QUESTIONS, free_port, percentile, session  # noqa: E402
+from app_process import launch_app, stop_app  # noqa: E402
+from load_web import MAX_SESSIONS, QUESTIONS, percentile, session  # noqa: E402
 
 DEPARTMENT = "乌鲁木齐市示范测试局"
 PASSWORD = "publish-benchmark-password"
@@ -41,10 +41,7 @@ FIGURE = "6.50"  # 差旅费 in the test disclosure
 
 
 def start_app(corpus: Path, data_dir: Path, index_dir: Path, embedder: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = os.environ | {
-        "BUDGET_QA_PORT": str(port),
-        "BUDGET_QA_HOST": "127.0.0.1",
+    return launch_app({
         "BUDGET_QA_DATA_DIR": str(data_dir),
         "BUDGET_QA_INDEX_DIR": str(index_dir),
         "BUDGET_QA_CORPUS": str(corpus),
@@ -52,21 +49,7 @@ def start_app(corpus: Path, data_dir: Path, index_dir: Path, embedder: str) -> t
         "BUDGET_QA_RATE_LIMIT": "100000",
         "BUDGET_QA_EVENT_RATE_LIMIT": "100000",
         "BUDGET_QA_STAFF_PASSWORD": PASSWORD,
-        "GRADIO_ANALYTICS_ENABLED": "False",
-        "ANONYMIZED_TELEMETRY": "False",
-    }
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        line = proc.stdout.readline()
-        if "running at" in line:
-            threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep draining
-            return proc, line.split("running at", 1)[1].strip()
-        if not line and proc.poll() is not None:
-            break
-    proc.kill()
-    raise SystemExit("the app did not start")
+    }, timeout=300)
 
 
 def upload(folder: Path, year: str) -> Path:
@@ -162,12 +145,7 @@ def main() -> None:
         time.sleep(1.0)
         logged = log.count("public") - before  # the chat's exchanges (the /api/ask probes are "api")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_app(proc)
         shutil.rmtree(tmp, ignore_errors=True)
     lat = [t for t, e in results if e is None]
     errors = [e for _, e in results if e is not None]

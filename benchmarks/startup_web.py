@@ -11,71 +11,35 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import httpx
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from app_process import ROOT, launch_app, stop_app  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
 
 def one_run(index_dir: Path, question: str) -> dict:
     from gradio_client import Client
 
     tmp = Path(tempfile.mkdtemp(prefix="bqa-start-"))
-    port = free_port()
-    env = os.environ | {
-        "BUDGET_QA_PORT": str(port),
-        "BUDGET_QA_HOST": "127.0.0.1",
+    t0 = time.perf_counter()
+    proc, url = launch_app({
         "BUDGET_QA_DATA_DIR": str(tmp / "data"),
         "BUDGET_QA_INDEX_DIR": str(index_dir),
         "BUDGET_QA_CORPUS": str(ROOT / "corpus"),
         "BUDGET_QA_STAFF_PASSWORD": "",
-        "GRADIO_ANALYTICS_ENABLED": "False",
-    }
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "app.py")],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    })
+    t_url = time.perf_counter() - t0
     try:
-        url = None
-        while url is None:
-            line = proc.stdout.readline()
-            if not line:
-                raise SystemExit("app.py exited before printing its URL")
-            if "running at" in line:
-                url = line.split("running at", 1)[1].strip()
-        t_url = time.perf_counter() - t0
-        threading.Thread(target=proc.stdout.read, daemon=True).start()
         assert httpx.get(url, timeout=30).status_code == 200
         t_page = time.perf_counter() - t0
         messages, _ = Client(url, verbose=False).predict(question, api_name="/ask")
         t_answer = time.perf_counter() - t0
         assert "17.81" in json.dumps(messages, ensure_ascii=False)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_app(proc)
     return {"url_s": round(t_url, 2), "page_s": round(t_page, 2), "answer_s": round(t_answer, 2)}
 
 
