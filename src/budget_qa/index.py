@@ -133,16 +133,21 @@ def _root_of(live: Path) -> Path:
     return live.parent if VERSION_RE.match(live.name) else live
 
 
-def _reason(err: BaseException) -> str:
-    if isinstance(err, FileNotFoundError):
-        return "missing"
+def read_error(err: BaseException) -> str | None:
+    """Plain words for why an index file could not be read, or None when it was read but is wrong."""
     if isinstance(err, UnicodeDecodeError):
         return "not UTF-8 text"
     if isinstance(err, json.JSONDecodeError):
         return f"not valid JSON ({err.msg} at line {err.lineno} column {err.colno})"
     if isinstance(err, OSError):
         return f"cannot be read ({err.strerror})"
-    return f"not what ingest wrote ({type(err).__name__}: {str(err)[:80]})"
+    return None
+
+
+def _reason(err: BaseException) -> str:
+    if isinstance(err, FileNotFoundError):
+        return "missing"
+    return read_error(err) or f"not what ingest wrote ({type(err).__name__}: {str(err)[:80]})"
 
 
 def _rebuild(root: Path) -> str:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import IndexDamagedError, NoIndexError
-from .index import POINTER, live_path
+from .index import POINTER, live_path, read_error
 
 QUICK_CHECK_MAX = 64 << 20  # bytes; above this the SQLite check is header + schema only unless deep
 PARSE_MAX = 8 << 20  # JSON files up to this size are parsed whole
@@ -297,13 +297,7 @@ def _parse_json(raw: bytes, closing: bytes) -> tuple[Any, str]:
 
 
 def _why(err: BaseException) -> str:
-    if isinstance(err, UnicodeDecodeError):
-        return "not UTF-8 text"
-    if isinstance(err, json.JSONDecodeError):
-        return f"not valid JSON ({err.msg} at line {err.lineno} column {err.colno})"
-    if isinstance(err, OSError):
-        return f"cannot be read ({err.strerror})"
-    return str(err)[:160]
+    return read_error(err) or str(err)[:160]
 
 
 def _is(value: Any, typ: type | tuple[type, ...]) -> bool:
