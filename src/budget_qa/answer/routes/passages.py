@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ...textnorm import fold
 from .. import english
 from ..premise import correction
 from ..router import LIST_CUE, Plan, cue, has, topics
@@ -30,27 +31,38 @@ def answer(ask: Ask, p: Plan) -> None:
 
     qa, ans, q, lang = ask.qa, ask.answer, ask.q, ask.lang
     r = qa.retriever
-    query = " ".join([q, *[i.text for i in p.items], *p.terms])
     if r is None:
         ans.notes.append(qa.retriever_error or "retrieval unavailable")
         return refusal.answer(ask, Plan(Route.ABSTAIN, reason="none", items=p.items))
     k = int(qa.settings.get("top_k", 5))
     scope = ask.query.scope.retrieval_filters()
     about = [i.text for i in p.items] + p.terms
+    variants = _variants(ask, about)
+    # a section term searched by all its names: the section may be titled 部门职能 where the question says 职责
+    sections = {t for t in p.terms if _is_section(ask, t)}
+    expansions = [v for t in p.terms if t in sections for v in variants.get(t, ()) if v != t and len(v) >= 3]
+    query = " ".join([q, *[i.text for i in p.items], *p.terms, *expansions])
+
+    def covers(h) -> bool:
+        return coverage(q, about, h.chunk.text, str(h.chunk.metadata.get("locator", "")), variants) >= 0.5
+
     best: list = []
     hits: list = []
     if has(DEFINE_CUE, q):
         # definitions live in the glossary part (名词解释): look there first
         hits = search(ask, query, k, {**scope, "part": 4})
-        best = [h for h in hits if coverage(q, about, h.chunk.text) >= 0.5]
+        best = [h for h in hits if covers(h)]
     if not best:
         cue = passage_cue(q, p)
         hits = search(ask, query, k * 2 if cue else k, scope or None)
-        best = [h for h in hits if coverage(q, about, h.chunk.text) >= 0.5]
+        best = [h for h in hits if covers(h)]
         if cue:
             best.sort(key=lambda h: cue not in h.chunk.text)  # e.g. a reason is stated as '主要原因是…'
     if not best:
         return refusal.answer(ask, Plan(Route.ABSTAIN, reason="none", items=p.items), hits=hits)
+    heading = str(best[0].chunk.metadata.get("locator", ""))
+    if p.intent == Intent.DESCRIBE and any(v in heading for t in sections for v in variants.get(t, (t,))):
+        best = _in_reading_order(best)  # the section asked about, from its start
     ans.route = Route.RETRIEVAL
     named = dict(topics(q))
     # a topic asked about as such ('下属单位有哪些'), not one unit or office named in the question
@@ -90,6 +102,19 @@ def answer(ask: Ask, p: Plan) -> None:
         fix = correction(ask, p.items)  # '为什么 X 增加了' when X went down: say so first
         if fix:
             ans.answer = fix + "\n" + ans.answer
+
+
+def _in_reading_order(best: list) -> list:
+    """The best section's passages as the document reads (its (一) before its (五)), then the rest.
+
+    Only for a question about a section as such ('主要职能是什么'): one about a part of it ('二科负责什么')
+    keeps the passage that names that part first.
+    """
+    top = best[0].chunk
+    key = (top.doc_id, top.metadata.get("locator"))
+    same = [h for h in best if (h.chunk.doc_id, h.chunk.metadata.get("locator")) == key]
+    same.sort(key=lambda h: int(h.chunk.metadata.get("line", 0) or 0))
+    return same + [h for h in best if h not in same]
 
 
 def _answer_units(ask: Ask, hits: list) -> bool:
@@ -138,11 +163,30 @@ def _bigrams(text: str) -> set[str]:
     return {t[i: i + 2] for i in range(len(t) - 1)}
 
 
-def coverage(q: str, terms: list[str], text: str) -> float:
+def _variants(ask: Ask, terms: list[str]) -> dict[str, tuple[str, ...]]:
+    """Each glossary term with its Chinese synonyms: a section titled 部门职能 or 主要职责 covers 主要职能."""
+    glossary = ask.qa.terms.glossary
+    out = {}
+    for t in terms:
+        entry = glossary.by_zh.get(fold(t))
+        if entry is not None and entry.zh_synonyms:
+            out[t] = (entry.zh, *entry.zh_synonyms)
+    return out
+
+
+def _is_section(ask: Ask, term: str) -> bool:
+    entry = ask.qa.terms.glossary.by_zh.get(fold(term))
+    return entry is not None and entry.kind == "section"
+
+
+def coverage(q: str, terms: list[str], text: str, heading: str = "",
+             variants: dict[str, tuple[str, ...]] | None = None) -> float:
     """How much of what the question is about a passage contains (share of Chinese bigrams found).
 
     When the question names items or glossary terms, those carry its meaning ('分别是哪几笔' does not);
-    otherwise the question's own content words are used.
+    otherwise the question's own content words are used. A term counts whole when the passage's heading
+    names it by any of its glossary synonyms, or its text does by a synonym of three characters or more
+    (a two-character one such as 职能 is too common in running text to stand for the section).
     """
     grams = {g for t in terms for g in _bigrams(t)}
     if not grams:
@@ -150,7 +194,9 @@ def coverage(q: str, terms: list[str], text: str) -> float:
     if not grams:
         words = set(re.findall(r"[a-z]{4,}", q.lower()))
         return 1.0 if words and sum(w in text.lower() for w in words) / len(words) >= 0.5 else 0.0
-    return sum(g in text for g in grams) / len(grams)
+    named = {g for t, vs in (variants or {}).items() if t in terms
+             and any(v in heading or (len(v) >= 3 and v in text) for v in vs) for g in _bigrams(t)}
+    return sum(g in text or g in named for g in grams) / len(grams)
 
 
 def passage_cue(q: str, p: Plan) -> str:
