@@ -140,7 +140,7 @@ def _recorded(live: Path, rel: str, entry: Any, out: list[str]) -> None:
         out.append(f"{rel}: missing")
         return
     except OSError as err:
-        out.append(f"{rel}: cannot be read ({err.strerror})")
+        out.append(f"{rel}: {_why(err)}")
         return
     if size != entry["size"]:
         what = "cut short or overwritten" if size < entry["size"] else "overwritten"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ...glossary import Term
 from ...textnorm import fold
 from .. import english
 from ..premise import correction
@@ -37,9 +38,10 @@ def answer(ask: Ask, p: Plan) -> None:
     k = int(qa.settings.get("top_k", 5))
     scope = ask.query.scope.retrieval_filters()
     about = [i.text for i in p.items] + p.terms
-    variants = _variants(ask, about)
+    entries = _glossary_entries(ask, about)
+    variants = {t: (e.zh, *e.zh_synonyms) for t, e in entries.items() if e.zh_synonyms}
     # a section term searched by all its names: the section may be titled 部门职能 where the question says 职责
-    sections = {t for t in p.terms if _is_section(ask, t)}
+    sections = {t for t in p.terms if t in entries and entries[t].kind == "section"}
     expansions = [v for t in p.terms if t in sections for v in variants.get(t, ()) if v != t and len(v) >= 3]
     query = " ".join([q, *[i.text for i in p.items], *p.terms, *expansions])
 
@@ -163,20 +165,10 @@ def _bigrams(text: str) -> set[str]:
     return {t[i: i + 2] for i in range(len(t) - 1)}
 
 
-def _variants(ask: Ask, terms: list[str]) -> dict[str, tuple[str, ...]]:
-    """Each glossary term with its Chinese synonyms: a section titled 部门职能 or 主要职责 covers 主要职能."""
-    glossary = ask.qa.terms.glossary
-    out = {}
-    for t in terms:
-        entry = glossary.by_zh.get(fold(t))
-        if entry is not None and entry.zh_synonyms:
-            out[t] = (entry.zh, *entry.zh_synonyms)
-    return out
-
-
-def _is_section(ask: Ask, term: str) -> bool:
-    entry = ask.qa.terms.glossary.by_zh.get(fold(term))
-    return entry is not None and entry.kind == "section"
+def _glossary_entries(ask: Ask, terms: list[str]) -> dict[str, Term]:
+    """The glossary entry of each term that has one (its synonyms: 部门职能 and 主要职责 for 主要职能)."""
+    by_zh = ask.qa.terms.glossary.by_zh
+    return {t: e for t in terms if (e := by_zh.get(fold(t))) is not None}
 
 
 def coverage(q: str, terms: list[str], text: str, heading: str = "",
